@@ -1,0 +1,11 @@
+"""Helper package of the book *Attention for time-series forecasting*.
+
+One module per concept: ``data`` (ETT files), ``synthetic`` (tasks with known answers), ``windows`` (split,
+standardise, window), ``tasks`` (all of that for one data name), ``baselines``, ``metrics``, ``results`` (the
+growing table and the published rows), ``models`` (every model by name), ``plots`` and ``session``.
+"""
+
+from .session import quiet_tensorflow, set_seed
+
+__version__ = "0.1.0"
+__all__ = ["quiet_tensorflow", "set_seed", "__version__"]

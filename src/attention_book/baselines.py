@@ -1,0 +1,157 @@
+"""Baselines every attention model has to beat.
+
+All forecasters in the book share one interface: ``fit(train, val)`` with two
+:class:`~attention_book.windows.Windows`, returning the forecaster, and ``predict(inputs)`` mapping inputs
+(B, L, C) to forecasts (B, H, C_out).
+
+* :class:`RepeatLast` -- the last observed value, repeated H times ("Repeat" in Zeng et al., 2023).
+* :class:`SeasonalNaive` -- the value one season earlier (Hyndman & Athanasopoulos, 2021).
+* :class:`LinearForecaster` -- the LTSF "Linear" model of Zeng et al. (2023): one linear map from the L past
+  values of a channel to its H future values, shared by all channels. Fitted in closed form (ridge regression).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .windows import Windows
+
+
+def check_inputs(inputs, n_channels: int | None = None, lookback: int | None = None) -> np.ndarray:
+    """``inputs`` as a float array (B, L, C), or one clear error."""
+    inputs = np.asarray(inputs)
+    if inputs.ndim != 3:
+        raise ValueError(f"inputs: expected shape (B, L, C), got shape {inputs.shape}")
+    if not np.issubdtype(inputs.dtype, np.number):
+        raise ValueError(f"inputs: expected numbers, got dtype {inputs.dtype}")
+    if n_channels is not None and inputs.shape[2] != n_channels:
+        raise ValueError(f"inputs: expected {n_channels} channels, got {inputs.shape[2]} (shape {inputs.shape})")
+    if lookback is not None and inputs.shape[1] != lookback:
+        raise ValueError(f"inputs: expected {lookback} time steps, got {inputs.shape[1]} (shape {inputs.shape})")
+    if not np.all(np.isfinite(inputs)):
+        raise ValueError("inputs: contains NaN or infinity")
+    return inputs
+
+
+def _channels(target_channels) -> list[int] | None:
+    return None if target_channels is None else [int(c) for c in np.atleast_1d(target_channels)]
+
+
+class _Copying:
+    """Shared checks of the two baselines that copy past values."""
+
+    def __init__(self, horizon: int, target_channels=None):
+        if isinstance(horizon, bool) or not isinstance(horizon, (int, np.integer)) or horizon < 1:
+            raise ValueError(f"horizon: expected an integer >= 1, got {horizon!r}")
+        self.horizon = int(horizon)
+        self.target_channels = _channels(target_channels)
+
+    def fit(self, train: Windows | None = None, val: Windows | None = None):
+        """Nothing to learn."""
+        return self
+
+    def _select(self, inputs) -> np.ndarray:
+        inputs = check_inputs(inputs)
+        if self.target_channels is None:
+            return inputs
+        if max(self.target_channels) >= inputs.shape[2]:
+            raise ValueError(
+                f"inputs: target channel {max(self.target_channels)} does not exist in {inputs.shape[2]} channels"
+            )
+        return inputs[:, :, self.target_channels]
+
+
+class RepeatLast(_Copying):
+    """Forecast every future step as the last observed value: (B, L, C) -> (B, H, C_out)."""
+
+    def predict(self, inputs) -> np.ndarray:
+        last = self._select(inputs)[:, -1:, :]
+        return np.repeat(last, self.horizon, axis=1).astype(np.float32)
+
+
+class SeasonalNaive(_Copying):
+    """Forecast step h as the value ``period`` steps before it: (B, L, C) -> (B, H, C_out).
+
+    For h beyond one period the last observed season repeats. Needs ``period <= L``.
+    """
+
+    def __init__(self, horizon: int, period: int = 24, target_channels=None):
+        super().__init__(horizon, target_channels)
+        if isinstance(period, bool) or not isinstance(period, (int, np.integer)) or period < 1:
+            raise ValueError(f"period: expected an integer >= 1, got {period!r}")
+        self.period = int(period)
+
+    def predict(self, inputs) -> np.ndarray:
+        history = self._select(inputs)
+        lookback = history.shape[1]
+        if self.period > lookback:
+            raise ValueError(f"inputs: a period of {self.period} needs at least that many steps, got {lookback}")
+        steps = lookback - self.period + np.arange(self.horizon) % self.period
+        return history[:, steps, :].astype(np.float32)
+
+
+class LinearForecaster:
+    """LTSF-Linear: ``y[:, h, c] = sum_l W[l, h] x[:, l, c] + b[h]``, one (W, b) for every channel.
+
+    ``fit`` solves the ridge regression in closed form on the training windows. With ``ridge=None`` the
+    penalty is chosen from ``RIDGE_GRID`` (times the number of rows) by the validation MSE; validation windows
+    are used for nothing else.
+    """
+
+    RIDGE_GRID = (0.0, 1e-4, 1e-3, 1e-2, 1e-1, 1.0)
+
+    def __init__(self, ridge: float | None = None, target_channels=None):
+        if ridge is not None and not (isinstance(ridge, (int, float)) and np.isfinite(ridge) and ridge >= 0):
+            raise ValueError(f"ridge: expected None or a finite number >= 0, got {ridge!r}")
+        self.ridge = ridge
+        self.target_channels = _channels(target_channels)
+        self.weights = None  # (L + 1, H): the last row is the bias
+        self.chosen_ridge = None
+
+    def _rows(self, inputs) -> np.ndarray:
+        """(B, L, C) -> (B * C, L + 1): one row per window and channel, with a 1 for the bias."""
+        inputs = check_inputs(inputs)
+        if self.target_channels is not None:
+            inputs = inputs[:, :, self.target_channels]
+        rows = np.moveaxis(inputs, 2, 1).reshape(-1, inputs.shape[1]).astype(np.float64)
+        return np.hstack([rows, np.ones((rows.shape[0], 1))])
+
+    @staticmethod
+    def _targets(targets) -> np.ndarray:
+        targets = np.asarray(targets, dtype=np.float64)
+        if targets.ndim != 3:
+            raise ValueError(f"targets: expected shape (B, H, C_out), got shape {targets.shape}")
+        return np.moveaxis(targets, 2, 1).reshape(-1, targets.shape[1])
+
+    def fit(self, train: Windows, val: Windows | None = None) -> "LinearForecaster":
+        rows, targets = self._rows(train.inputs), self._targets(train.targets)
+        if rows.shape[0] != targets.shape[0]:
+            raise ValueError(
+                f"train: inputs give {rows.shape[0]} (window, channel) rows but targets {targets.shape[0]}"
+            )
+        gram, moment = rows.T @ rows, rows.T @ targets
+        penalty = np.eye(gram.shape[0])
+        penalty[-1, -1] = 0.0  # the bias is not penalised
+        candidates = self.RIDGE_GRID if self.ridge is None else (self.ridge,)
+        if self.ridge is None and val is None:
+            raise ValueError("val: choosing the ridge penalty needs validation windows, or pass ridge=")
+        best = None
+        for ridge in candidates:
+            weights = np.linalg.lstsq(gram + ridge * rows.shape[0] * penalty, moment, rcond=None)[0]
+            score = 0.0 if len(candidates) == 1 else np.mean((self._rows(val.inputs) @ weights
+                                                               - self._targets(val.targets)) ** 2)
+            if best is None or score < best[0]:
+                best = (score, ridge, weights)
+        _, self.chosen_ridge, self.weights = best
+        return self
+
+    def predict(self, inputs) -> np.ndarray:
+        if self.weights is None:
+            raise RuntimeError("LinearForecaster: call fit() before predict()")
+        inputs = check_inputs(inputs)
+        lookback = self.weights.shape[0] - 1
+        if inputs.shape[1] != lookback:
+            raise ValueError(f"inputs: the model was fitted on {lookback} time steps, got {inputs.shape[1]}")
+        flat = self._rows(inputs) @ self.weights  # (B * C_out, H)
+        n_out = flat.shape[0] // inputs.shape[0]
+        return np.moveaxis(flat.reshape(inputs.shape[0], n_out, -1), 1, 2).astype(np.float32)

@@ -1,0 +1,57 @@
+"""Every model of the book by name, and the one function that evaluates any of them on any task.
+
+A factory takes the :class:`~attention_book.tasks.Task` and a seed and returns an unfitted forecaster with
+``fit(train, val)`` and ``predict(inputs)``. Later chapters add their models to :data:`REGISTRY`.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+from . import baselines, metrics
+from .tasks import Task, make_task
+
+REGISTRY = {
+    "repeat": lambda task, seed: baselines.RepeatLast(task.horizon, task.target_channels),
+    "seasonal": lambda task, seed: baselines.SeasonalNaive(task.horizon, task.season, task.target_channels),
+    "linear": lambda task, seed: baselines.LinearForecaster(target_channels=task.target_channels),
+}
+
+
+def build_model(name: str, task: Task, seed: int = 0):
+    """An unfitted forecaster of the registered kind ``name`` for ``task``."""
+    if name not in REGISTRY:
+        raise ValueError(f"model: expected one of {', '.join(sorted(REGISTRY))}, got {name!r}")
+    return REGISTRY[name](task, seed)
+
+
+def evaluate_on_task(name: str, task: Task, seed: int = 0) -> dict:
+    """Fit model ``name`` on the task's training windows and score it on every test window."""
+    started = time.perf_counter()
+    model = build_model(name, task, seed).fit(task.train, task.val)
+    predictions = model.predict(task.test.inputs)
+    return {
+        "model": name,
+        "data": task.name,
+        "lookback": task.lookback,
+        "horizon": task.horizon,
+        "mse": metrics.mse(predictions, task.test.targets),
+        "mae": metrics.mae(predictions, task.test.targets),
+        "windows": int(task.test.inputs.shape[0]),
+        "seconds": round(time.perf_counter() - started, 3),
+    }
+
+
+def evaluate(name: str, data: str | os.PathLike, lookback: int = 336, horizon: int = 96, seed: int = 0) -> dict:
+    """One row of a results table: ``{model, data, lookback, horizon, mse, mae, windows, seconds}``.
+
+    ``seconds`` counts building the windows, fitting and predicting.
+    """
+    if name not in REGISTRY:  # fail before loading any data
+        raise ValueError(f"model: expected one of {', '.join(sorted(REGISTRY))}, got {name!r}")
+    started = time.perf_counter()
+    task = make_task(data, lookback, horizon, seed=seed)
+    row = evaluate_on_task(name, task, seed)
+    row["seconds"] = round(time.perf_counter() - started, 3)
+    return row

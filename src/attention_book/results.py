@@ -1,0 +1,89 @@
+"""The results table that grows from chapter to chapter, and the published rows it is compared with.
+
+Published rows: ETTh1, multivariate setting (all 7 channels in and out), horizon H = 96, test MSE and MAE on the
+standardised scale. The LTSF models used a look-back of L = 336 hours, the Transformer baselines of Zeng et al.
+(2023) L = 96 (their best setting), PatchTST/64 L = 512.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of the table."""
+
+    model: str
+    mse: float
+    mae: float
+    source: str  # a key of book/references.bib, or "this book"
+    note: str = ""
+
+
+#: How a source is named in the table (the bibliography key, with the table it was taken from).
+SOURCES = {
+    "zeng2023dlinear": "Zeng et al. (2023), Table 2",
+    "nie2023patchtst": "Nie et al. (2023), Table 3",
+}
+
+#: ETTh1, H = 96, test set (Zeng et al., 2023, Table 2; Nie et al., 2023, Table 3).
+PUBLISHED_ETTH1_96 = (
+    Row("Repeat", 1.295, 0.713, "zeng2023dlinear", "last value repeated"),
+    Row("Linear", 0.375, 0.397, "zeng2023dlinear", "L = 336"),
+    Row("DLinear", 0.375, 0.399, "zeng2023dlinear", "L = 336"),
+    Row("PatchTST/64", 0.370, 0.400, "nie2023patchtst", "L = 512"),
+    Row("FEDformer", 0.376, 0.419, "zeng2023dlinear", "L = 96"),
+    Row("Autoformer", 0.449, 0.459, "zeng2023dlinear", "L = 96"),
+    Row("Informer", 0.865, 0.713, "zeng2023dlinear", "L = 96"),
+)
+
+
+class ResultsTable:
+    """Rows measured in this book next to the published ones, shown as a Markdown table in a notebook."""
+
+    def __init__(self, title: str = "ETTh1, horizon 96, test set", published=PUBLISHED_ETTH1_96):
+        self.title = title
+        self.published = tuple(published)
+        self.rows: list[Row] = []
+
+    def add(self, model: str, mse: float, mae: float, note: str = "") -> "ResultsTable":
+        """Add (or replace) a row measured here."""
+        for name, value in (("mse", mse), ("mae", mae)):
+            if not isinstance(value, (int, float, np.floating)) or not np.isfinite(value) or value < 0:
+                raise ValueError(f"{name}: expected a finite number >= 0, got {value!r}")
+        self.rows = [row for row in self.rows if row.model != model]
+        self.rows.append(Row(model, float(mse), float(mae), "this book", note))
+        return self
+
+    def __getitem__(self, model: str) -> Row:
+        for row in self.rows:
+            if row.model == model:
+                return row
+        raise KeyError(f"model: no row named {model!r}; rows are {[row.model for row in self.rows]}")
+
+    def all_rows(self) -> list[Row]:
+        """The book's rows, then the published ones, each group sorted by MSE."""
+        return sorted(self.rows, key=lambda r: r.mse) + sorted(self.published, key=lambda r: r.mse)
+
+    @staticmethod
+    def _cells(row: Row) -> list[str]:
+        return [row.model, f"{row.mse:.3f}", f"{row.mae:.3f}", SOURCES.get(row.source, row.source), row.note]
+
+    def to_markdown(self) -> str:
+        """A Markdown table."""
+        lines = [f"**{self.title}**", "", "| model | MSE | MAE | source | note |", "|---|---:|---:|---|---|"]
+        for row in self.all_rows():
+            lines.append("| " + " | ".join(self._cells(row)) + " |")
+        return "\n".join(lines)
+
+    def _repr_markdown_(self) -> str:
+        return self.to_markdown()
+
+    def __repr__(self) -> str:
+        cells = [["model", "MSE", "MAE", "source", "note"]] + [self._cells(row) for row in self.all_rows()]
+        widths = [max(len(line[i]) for line in cells) for i in range(5)]
+        text = [self.title] + ["  ".join(c.ljust(w) for c, w in zip(line, widths)).rstrip() for line in cells]
+        return "\n".join(text)

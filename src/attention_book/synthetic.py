@@ -1,0 +1,145 @@
+"""Synthetic tasks whose answer is known, generated from a seed.
+
+Each generator returns its ground truth alongside the data, so that a chapter can check not only *how well* a
+model predicts but *where it looked*.
+
+* :func:`lag_retrieval` -- in the spirit of the adding problem (Hochreiter & Schmidhuber, 1997): a window of
+  ``length`` steps in which one or two positions are marked; the target is the mean of the signal at the marked
+  positions. Nothing else in the window helps, so a model must find the marks and retrieve the values there.
+* :func:`seasonal_mix` -- a long multivariate series whose channels mix a daily (24 h) and a weekly (168 h)
+  pattern, each channel delayed by a known number of hours, plus noise. The lags worth looking at are known.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+LAG_CHANNELS = ("signal", "marker")
+
+
+class LagRetrieval(NamedTuple):
+    """Windows of the lag-retrieval task.
+
+    inputs: (N, T, 2 + n_distractors) float32 -- channel 0 the signal, 1 the marker (1 at marked steps, else 0),
+        the rest distractors (noise, never marked).
+    targets: (N, 1, 1) float32 -- the mean of the signal over the marked steps.
+    positions: (N, n_marked) int -- the marked time indices (0 = first step of the window), sorted.
+    channels: names of the input channels.
+    """
+
+    inputs: np.ndarray
+    targets: np.ndarray
+    positions: np.ndarray
+    channels: tuple[str, ...]
+
+
+def _positive_int(name: str, value, minimum: int = 1) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+        raise ValueError(f"{name}: expected an integer >= {minimum}, got {value!r}")
+    return int(value)
+
+
+def lag_retrieval(
+    n_windows: int = 2000,
+    length: int = 200,
+    *,
+    n_marked: int = 2,
+    n_distractors: int = 2,
+    min_lag: int = 1,
+    max_lag: int | None = None,
+    seed: int = 0,
+) -> LagRetrieval:
+    """Generate the lag-retrieval task.
+
+    Args:
+        n_windows: number of windows N.
+        length: window length T.
+        n_marked: how many positions are marked per window (1 or 2).
+        n_distractors: number of pure-noise channels besides the signal and the marker.
+        min_lag, max_lag: the marked steps lie between ``min_lag`` and ``max_lag`` steps before the end of the
+            window (lag 1 is the last step, lag T the first). ``max_lag=None`` means T. Sweeping them moves the
+            information further into the past.
+        seed: the random seed; the same seed gives the same windows.
+    """
+    n_windows = _positive_int("n_windows", n_windows)
+    length = _positive_int("length", length, minimum=2)
+    n_marked = _positive_int("n_marked", n_marked)
+    if n_marked > 2:
+        raise ValueError(f"n_marked: expected 1 or 2, got {n_marked}")
+    n_distractors = _positive_int("n_distractors", n_distractors, minimum=0)
+    min_lag = _positive_int("min_lag", min_lag)
+    max_lag = length if max_lag is None else _positive_int("max_lag", max_lag)
+    if not min_lag <= max_lag <= length or max_lag - min_lag + 1 < n_marked:
+        raise ValueError(
+            f"min_lag, max_lag: expected 1 <= min_lag <= max_lag <= length={length} with room for "
+            f"{n_marked} distinct marks, got min_lag={min_lag}, max_lag={max_lag}"
+        )
+    rng = np.random.default_rng(seed)
+    n_channels = 2 + n_distractors
+    inputs = rng.standard_normal((n_windows, length, n_channels)).astype(np.float32)
+    # Distinct lags per window: the first n_marked of a random permutation of the allowed lags.
+    allowed = np.arange(min_lag, max_lag + 1)
+    picks = np.argsort(rng.random((n_windows, allowed.size)), axis=1)[:, :n_marked]
+    positions = np.sort(length - allowed[picks], axis=1)
+    rows = np.arange(n_windows)[:, None]
+    inputs[:, :, 1] = 0.0
+    inputs[rows, positions, 1] = 1.0
+    targets = inputs[rows, positions, 0].mean(axis=1).reshape(n_windows, 1, 1)
+    names = LAG_CHANNELS + tuple(f"distractor{i + 1}" for i in range(n_distractors))
+    return LagRetrieval(inputs, targets.astype(np.float32), positions, names)
+
+
+class SeasonalMix(NamedTuple):
+    """A series mixing daily and weekly patterns.
+
+    values: (T, C) float32. Channel c is ``daily_c(t - delays[c]) + weekly_c(t - delays[c]) + noise``.
+    channels: names.
+    periods: the two periods in steps, (24, 168).
+    delays: (C,) int -- how many steps each channel lags behind the shared pattern (channel 0: none).
+    noise: standard deviation of the Gaussian noise added to every value.
+    """
+
+    values: np.ndarray
+    channels: tuple[str, ...]
+    periods: tuple[int, int]
+    delays: np.ndarray
+    noise: float
+
+
+def seasonal_mix(
+    n_steps: int = 24 * 365,
+    n_channels: int = 4,
+    *,
+    noise: float = 0.3,
+    max_delay: int = 12,
+    seed: int = 0,
+) -> SeasonalMix:
+    """Generate the multi-seasonal mixture.
+
+    A shared daily profile (two harmonics of 24 h) and a weekly profile (a weekend dip plus a harmonic of
+    168 h) are mixed with random weights per channel; channel c is shifted by ``delays[c]`` hours (channel 0 by
+    none, the others by 1..max_delay) and Gaussian noise of standard deviation ``noise`` is added. The best
+    lags to look at for a value at time t are therefore multiples of 168, and, for the daily part, of 24.
+    """
+    n_steps = _positive_int("n_steps", n_steps, minimum=2 * 168)
+    n_channels = _positive_int("n_channels", n_channels)
+    max_delay = _positive_int("max_delay", max_delay, minimum=0)
+    if not (isinstance(noise, (int, float)) and np.isfinite(noise) and noise >= 0):
+        raise ValueError(f"noise: expected a finite number >= 0, got {noise!r}")
+    rng = np.random.default_rng(seed)
+    delays = np.concatenate([[0], rng.integers(1, max_delay + 1, n_channels - 1)]) if max_delay else np.zeros(
+        n_channels, dtype=int
+    )
+    daily_phase = rng.uniform(0, 2 * np.pi, 2)
+    weekly_phase = rng.uniform(0, 2 * np.pi)
+    mix = rng.uniform(0.5, 1.5, (n_channels, 2))
+    t = np.arange(n_steps)[:, None] - delays[None, :]  # (T, C): each channel's own clock
+    daily = np.sin(2 * np.pi * t / 24 + daily_phase[0]) + 0.5 * np.sin(4 * np.pi * t / 24 + daily_phase[1])
+    hour_of_week = np.mod(t, 168)
+    weekend = (hour_of_week >= 120).astype(float)
+    weekly = np.sin(2 * np.pi * t / 168 + weekly_phase) - 1.5 * weekend
+    values = mix[:, 0] * daily + mix[:, 1] * weekly + noise * rng.standard_normal((n_steps, n_channels))
+    names = tuple(f"mix{c + 1}" for c in range(n_channels))
+    return SeasonalMix(values.astype(np.float32), names, (24, 168), delays.astype(int), float(noise))

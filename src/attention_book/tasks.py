@@ -1,0 +1,107 @@
+"""A forecasting task ready for a model: named data, split, standardised and cut into windows.
+
+:func:`make_task` is what the command line and the chapters use to turn a data name into train, validation and
+test windows, so every model in the book sees exactly the same windows.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import data, synthetic
+from .windows import ETT_ROWS, SPLITS, Standardizer, Windows, ett_borders, fraction_borders, window_arrays
+
+#: Synthetic tasks reachable by name, with the window counts of their splits.
+SYNTHETIC_TASKS = ("lag_retrieval", "seasonal_mix")
+LAG_RETRIEVAL_SIZES = {"train": 4000, "val": 1000, "test": 1000}
+
+
+@dataclass(frozen=True)
+class Task:
+    """Windows of one data set for one (lookback, horizon).
+
+    ``train``, ``val``, ``test``: :class:`~attention_book.windows.Windows` with inputs (N, L, C) and targets
+    (N, H, C_out). ``target_channels``: the input channels that the targets are (baselines copy from them).
+    ``season``: the natural seasonal period in steps. ``standardizer``: fitted on training rows, if any.
+    ``truth``: the ground truth of a synthetic task (e.g. the marked positions of each split's windows).
+    """
+
+    name: str
+    channels: tuple[str, ...]
+    target_channels: tuple[int, ...]
+    lookback: int
+    horizon: int
+    train: Windows
+    val: Windows
+    test: Windows
+    season: int
+    standardizer: Standardizer | None = None
+    truth: dict = field(default_factory=dict)
+
+
+def series_task(name, values, channels, lookback, horizon, borders, *, season) -> Task:
+    """Standardise ``values`` (T, C) with the training rows of ``borders`` and cut every split into windows."""
+    train_start, train_end = borders["train"]
+    standardizer = Standardizer().fit(values[train_start:train_end])
+    scaled = standardizer.transform(values)
+    splits = {}
+    for split in SPLITS:
+        start, end = borders[split]
+        if end - start < lookback + horizon:
+            raise ValueError(
+                f"lookback, horizon: the {split} split has {end - start} rows, fewer than one window of "
+                f"lookback + horizon = {lookback + horizon}"
+            )
+        splits[split] = window_arrays(scaled, lookback, horizon, start=start, end=end)
+    return Task(
+        name, tuple(channels), tuple(range(len(channels))), lookback, horizon, season=season,
+        standardizer=standardizer, **splits,
+    )
+
+
+def make_task(data_name: str | os.PathLike, lookback: int = 336, horizon: int = 96, *, seed: int = 0) -> Task:
+    """Build the task named ``data_name``.
+
+    ``data_name`` is an ETT name (``ETTh1``, ``ETTh2``; standard protocol), a path to a CSV file with the ETT
+    columns (same protocol), ``lag_retrieval`` (``lookback`` is the window length T, ``horizon`` must be 1), or
+    ``seasonal_mix`` (a chronological 70/10/20 split). ``seed`` seeds the synthetic generators.
+    """
+    for name, value in (("lookback", lookback), ("horizon", horizon)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+            raise ValueError(f"{name}: expected an integer >= 1, got {value!r}")
+    text = os.fspath(data_name)
+    if text == "lag_retrieval":
+        return _lag_retrieval_task(lookback, horizon, seed)
+    if text == "seasonal_mix":
+        mix = synthetic.seasonal_mix(seed=seed)
+        borders = fraction_borders(len(mix.values), lookback)
+        task = series_task(text, mix.values, mix.channels, lookback, horizon, borders, season=mix.periods[1])
+        task.truth.update(periods=mix.periods, delays=mix.delays)
+        return task
+    series = data.load_ett(text)
+    name = text if text in data.ETT_SHA256 else os.path.basename(text)
+    if len(series.values) < ETT_ROWS:
+        raise data.DataError(
+            f"{text}: {len(series.values)} hourly rows is too short for the ETT split, which needs {ETT_ROWS} "
+            "(12 + 4 + 4 months of 30 days)"
+        )
+    borders = ett_borders(len(series.values), lookback)
+    return series_task(name, series.values, series.channels, lookback, horizon, borders, season=24)
+
+
+def _lag_retrieval_task(lookback: int, horizon: int, seed: int) -> Task:
+    if horizon != 1:
+        raise ValueError(f"horizon: lag_retrieval has one target per window, so expected 1, got {horizon}")
+    seeds = np.random.SeedSequence(seed).spawn(len(SPLITS))
+    splits, positions = {}, {}
+    for split, split_seed in zip(SPLITS, seeds):
+        windows = synthetic.lag_retrieval(LAG_RETRIEVAL_SIZES[split], lookback, seed=split_seed)
+        splits[split] = Windows(windows.inputs, windows.targets)
+        positions[split] = windows.positions
+    return Task(
+        "lag_retrieval", windows.channels, (0,), lookback, horizon, season=lookback,
+        truth={"positions": positions}, **splits,
+    )
