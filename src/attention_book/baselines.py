@@ -135,11 +135,12 @@ class LinearForecaster:
         candidates = self.RIDGE_GRID if self.ridge is None else (self.ridge,)
         if self.ridge is None and val is None:
             raise ValueError("val: choosing the ridge penalty needs validation windows, or pass ridge=")
+        if len(candidates) > 1:
+            val_rows, val_targets = self._rows(val.inputs), self._targets(val.targets)
         best = None
         for ridge in candidates:
             weights = np.linalg.lstsq(gram + ridge * rows.shape[0] * penalty, moment, rcond=None)[0]
-            score = 0.0 if len(candidates) == 1 else np.mean((self._rows(val.inputs) @ weights
-                                                               - self._targets(val.targets)) ** 2)
+            score = np.mean((val_rows @ weights - val_targets) ** 2) if len(candidates) > 1 else 0.0
             if best is None or score < best[0]:
                 best = (score, ridge, weights)
         _, self.chosen_ridge, self.weights = best

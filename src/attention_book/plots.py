@@ -1,0 +1,73 @@
+"""Figures that several chapters draw: splits, windows, forecasts, and attention-style heat maps."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+SPLIT_COLOURS = {"train": "tab:blue", "val": "tab:orange", "test": "tab:green"}
+
+
+def plot_splits(ax, timestamps, series, borders, first_target_rows):
+    """One channel over time with the train/validation/test regions shaded.
+
+    ``borders``: ``{split: (start, end)}`` rows the windows of each split read; ``first_target_rows``:
+    ``{split: row}`` where each split's targets begin. The look-back into the previous split is hatched.
+    """
+    timestamps = np.asarray(timestamps)
+    ax.plot(timestamps[: max(end for _, end in borders.values())], series[: max(e for _, e in borders.values())],
+            color="black", linewidth=0.4)
+    for split, (start, end) in borders.items():
+        first = first_target_rows[split]
+        ax.axvspan(timestamps[first], timestamps[end - 1], color=SPLIT_COLOURS[split], alpha=0.15, label=split)
+        if start < first:
+            ax.axvspan(timestamps[start], timestamps[first], facecolor="none", hatch="///",
+                       edgecolor=SPLIT_COLOURS[split], linewidth=0)
+    ax.legend(loc="upper right")
+    return ax
+
+
+def plot_windows(ax, series, lookback: int, horizon: int, starts):
+    """A series with a few windows drawn on it: the inputs (L steps) and the targets (H steps) after them."""
+    series = np.asarray(series)
+    ax.plot(series, color="black", linewidth=0.8)
+    low, high = series.min(), series.max()
+    pad = 0.1 * (high - low)
+    for row, start in enumerate(starts):
+        level = high + pad * (1 + 1.5 * row)
+        ax.plot([start, start + lookback - 1], [level, level], color="tab:blue", linewidth=4,
+                solid_capstyle="butt", label="inputs (L steps)" if row == 0 else None)
+        ax.plot([start + lookback, start + lookback + horizon - 1], [level, level], color="tab:red", linewidth=4,
+                solid_capstyle="butt", label="targets (H steps)" if row == 0 else None)
+    ax.legend(loc="lower left")
+    return ax
+
+
+def plot_forecast(ax, inputs, targets, forecasts: dict, *, channel: int = 0):
+    """The last input steps, the true future and each forecast of one window, for one channel.
+
+    inputs: (L, C); targets: (H, C_out); forecasts: ``{name: (H, C_out)}``.
+    """
+    inputs, targets = np.asarray(inputs), np.asarray(targets)
+    lookback, horizon = inputs.shape[0], targets.shape[0]
+    past = np.arange(-lookback + 1, 1)
+    future = np.arange(1, horizon + 1)
+    ax.plot(past, inputs[:, channel], color="black", linewidth=1, label="inputs")
+    ax.plot(future, targets[:, channel], color="black", linestyle="--", linewidth=1, label="truth")
+    for name, forecast in forecasts.items():
+        ax.plot(future, np.asarray(forecast)[:, channel], linewidth=1.2, label=name)
+    ax.axvline(0.5, color="grey", linewidth=0.5)
+    ax.set_xlabel("hours relative to the forecast origin")
+    ax.legend(loc="upper left", fontsize="small")
+    return ax
+
+
+def heatmap(ax, matrix, *, xlabel: str, ylabel: str, title: str | None = None, cmap: str = "viridis"):
+    """A matrix (rows × columns) as an image with a colour bar, e.g. attention weights (queries × keys)."""
+    image = ax.imshow(np.asarray(matrix), aspect="auto", cmap=cmap, interpolation="nearest")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if title:
+        ax.set_title(title)
+    plt.colorbar(image, ax=ax)
+    return image
