@@ -18,8 +18,7 @@ book: $(INSTALLED)
 	$(BIN)/jupyter-book build . -W -n --keep-going
 
 test: $(INSTALLED)
-	$(BIN)/python -m pytest tests notebooks --nbval --nbval-current-env \
-		--nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider
+	$(BIN)/python -m pytest tests notebooks --nbval --nbval-current-env -p no:cacheprovider
 
 clean:
 	rm -rf _build $(VENV)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import http.client
 import os
 import shutil
 import tempfile
@@ -109,12 +110,15 @@ def _check_sha256(path: Path, name: str) -> None:
 
 def _download(url: str, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
+    partial = None
     try:
         with urllib.request.urlopen(url, timeout=60) as response, tempfile.NamedTemporaryFile(
             dir=path.parent, delete=False
         ) as partial:
             shutil.copyfileobj(response, partial)
-    except (urllib.error.URLError, OSError) as error:
+    except (urllib.error.URLError, OSError, http.client.HTTPException) as error:
+        if partial is not None:  # an interrupted download leaves no half-written file in the cache
+            Path(partial.name).unlink(missing_ok=True)
         raise DataError(
             f"could not download {url} ({error}). If you are offline, download that file on another machine "
             f"and set the environment variable {DATA_ENV} to the folder that holds it."

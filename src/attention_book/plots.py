@@ -39,7 +39,7 @@ def plot_windows(ax, series, lookback: int, horizon: int, starts):
                 solid_capstyle="butt", label="inputs (L steps)" if row == 0 else None)
         ax.plot([start + lookback, start + lookback + horizon - 1], [level, level], color="tab:red", linewidth=4,
                 solid_capstyle="butt", label="targets (H steps)" if row == 0 else None)
-    ax.legend(loc="lower left")
+    ax.legend(loc="lower right")
     return ax
 
 
@@ -62,9 +62,12 @@ def plot_forecast(ax, inputs, targets, forecasts: dict, *, channel: int = 0):
     return ax
 
 
-def heatmap(ax, matrix, *, xlabel: str, ylabel: str, title: str | None = None, cmap: str = "viridis"):
-    """A matrix (rows × columns) as an image with a colour bar, e.g. attention weights (queries × keys)."""
-    image = ax.imshow(np.asarray(matrix), aspect="auto", cmap=cmap, interpolation="nearest")
+def heatmap(ax, matrix, *, xlabel: str, ylabel: str, title: str | None = None, cmap: str = "viridis", **imshow):
+    """A matrix (rows × columns) as an image with a colour bar, e.g. attention weights (queries × keys).
+
+    Further keyword arguments (``vmax=``, ``extent=``, ...) go to ``ax.imshow``.
+    """
+    image = ax.imshow(np.asarray(matrix), aspect="auto", cmap=cmap, interpolation="nearest", **imshow)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     if title:
