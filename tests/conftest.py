@@ -8,6 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+# TensorFlow's C++ start-up lines would clutter every captured stderr; set before anything imports it.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
 DATA_ENV = "ATTENTION_BOOK_DATA"
 HEADER = ["date", "HUFL", "HULL", "MUFL", "MULL", "LUFL", "LULL", "OT"]
 FIRST_STAMP = np.datetime64("2016-07-01T00:00:00", "s")
