@@ -48,8 +48,12 @@ def test_etth1_is_standardised_with_the_first_8640_rows(etth1_task, ett_folder, 
     np.testing.assert_allclose(test.targets[-1], scaled[14304:14400], rtol=1e-5, atol=1e-5)
     np.testing.assert_allclose(etth1_task.val.targets[0], scaled[8640:8736], rtol=1e-5, atol=1e-5)
     np.testing.assert_allclose(etth1_task.train.inputs[0], scaled[:336], rtol=1e-5, atol=1e-5)
-    # training windows are standardised: roughly zero mean and unit variance
-    np.testing.assert_allclose(etth1_task.train.inputs[:, 0, :].mean(axis=0), 0.0, atol=0.05)
+    # the training windows cover rows 0..8639 exactly, and those rows have mean 0 and std 1 per channel
+    train = etth1_task.train
+    train_rows = np.concatenate([train.inputs[:, 0], train.inputs[-1, 1:], train.targets[-1]]).astype(np.float64)
+    assert train_rows.shape == (8640, 7)
+    np.testing.assert_allclose(train_rows.mean(axis=0), 0.0, atol=1e-5)
+    np.testing.assert_allclose(train_rows.std(axis=0), 1.0, rtol=1e-5)
 
 
 def test_etth1_lookback_too_long_for_the_training_split(ett_folder, monkeypatch):

@@ -1,0 +1,108 @@
+"""Tests of attention_book.models: the registry and the protocol numbers on ETTh1."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from attention_book import baselines
+from attention_book.models import REGISTRY, build_model, evaluate, evaluate_on_task
+from attention_book.tasks import make_task
+
+KEYS = {"model", "data", "lookback", "horizon", "mse", "mae", "windows", "seconds"}
+
+
+@pytest.fixture(scope="module")
+def etth1_scores(etth1_task):
+    """Each baseline fitted and scored once on the standard ETTh1 task (L = 336, H = 96)."""
+    return {name: evaluate_on_task(name, etth1_task) for name in ("repeat", "seasonal", "linear")}
+
+
+# -------------------------------------------------------------------------------------------- protocol numbers
+
+
+def test_repeat_reproduces_the_published_number(etth1_scores):
+    row = etth1_scores["repeat"]
+    assert set(row) == KEYS
+    assert (row["model"], row["data"], row["lookback"], row["horizon"]) == ("repeat", "ETTh1", 336, 96)
+    assert row["windows"] == 2785
+    # published 1.295 / 0.713 with the last incomplete batch dropped; every test window gives 1.294
+    assert row["mse"] == pytest.approx(1.294, abs=0.005)
+    assert row["mae"] == pytest.approx(0.713, abs=0.005)
+
+
+def test_repeat_score_matches_a_numpy_recomputation(etth1_task, etth1_scores):
+    test = etth1_task.test
+    errors = test.inputs[:, -1:, :].astype(np.float64) - test.targets
+    assert etth1_scores["repeat"]["mse"] == pytest.approx(np.mean(errors**2), rel=1e-9)
+    assert etth1_scores["repeat"]["mae"] == pytest.approx(np.mean(np.abs(errors)), rel=1e-9)
+
+
+def test_linear_matches_the_published_linear_row(etth1_scores):
+    row = etth1_scores["linear"]
+    assert row["mse"] <= 0.38  # published: 0.375
+    assert row["mae"] <= 0.41  # published: 0.397
+    assert row["windows"] == 2785
+
+
+def test_seasonal_beats_repeat_and_linear_beats_seasonal(etth1_scores):
+    assert etth1_scores["seasonal"]["mse"] < etth1_scores["repeat"]["mse"]
+    assert etth1_scores["seasonal"]["mae"] < etth1_scores["repeat"]["mae"]
+    assert etth1_scores["linear"]["mse"] < etth1_scores["seasonal"]["mse"]
+
+
+def test_scores_are_plain_json_types(etth1_scores):
+    for row in etth1_scores.values():
+        assert type(row["mse"]) is float and type(row["mae"]) is float
+        assert type(row["windows"]) is int and type(row["lookback"]) is int
+        assert row["seconds"] >= 0
+
+
+# -------------------------------------------------------------------------------------------------- registry
+
+
+def test_registry_has_the_baselines():
+    assert {"repeat", "seasonal", "linear"} <= set(REGISTRY)
+
+
+def test_build_model_uses_the_task():
+    task = make_task("seasonal_mix", 200, 24)
+    repeat = build_model("repeat", task)
+    seasonal = build_model("seasonal", task)
+    linear = build_model("linear", task)
+    assert isinstance(repeat, baselines.RepeatLast) and repeat.horizon == 24
+    assert isinstance(seasonal, baselines.SeasonalNaive) and seasonal.period == task.season == 168
+    assert isinstance(linear, baselines.LinearForecaster) and linear.ridge is None
+
+
+def test_build_model_unknown_name():
+    task = make_task("lag_retrieval", 20, 1)
+    with pytest.raises(ValueError, match="model: expected one of linear, repeat, seasonal, got 'lstm'"):
+        build_model("lstm", task)
+
+
+def test_evaluate_unknown_model_fails_before_loading_data(tmp_path):
+    # the data path does not exist: a model error (not a data error) shows the name was checked first
+    with pytest.raises(ValueError, match="model") as caught:
+        evaluate("lstm", tmp_path / "missing.csv")
+    assert "missing.csv" not in str(caught.value)
+
+
+def test_evaluate_on_a_synthetic_task():
+    row = evaluate("repeat", "lag_retrieval", 30, 1)
+    assert set(row) == KEYS
+    assert (row["data"], row["lookback"], row["horizon"], row["windows"]) == ("lag_retrieval", 30, 1, 1000)
+    # repeat copies the last signal value, which says nothing about the marked ones: error well above zero
+    assert row["mse"] > 0.3
+
+
+def test_linear_learns_the_seasonal_mix():
+    task = make_task("seasonal_mix", 168, 24)
+    scores = {name: evaluate_on_task(name, task) for name in ("repeat", "seasonal", "linear")}
+    assert scores["seasonal"]["mse"] < scores["repeat"]["mse"]
+    assert scores["linear"]["mse"] < scores["seasonal"]["mse"]
+
+
+def test_evaluate_bad_horizon():
+    with pytest.raises(ValueError, match="horizon"):
+        evaluate("repeat", "lag_retrieval", 30, 2)

@@ -1,0 +1,121 @@
+"""Tests of attention_book.results: the published rows and the table that grows chapter by chapter."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from attention_book.results import PUBLISHED_ETTH1_96, SOURCES, ResultsTable, Row
+
+# ETTh1, H = 96, test MSE, as in the data README (Zeng et al. 2023, Table 2; Nie et al. 2023, Table 3)
+PUBLISHED_MSE = {
+    "Repeat": 1.295,
+    "Linear": 0.375,
+    "DLinear": 0.375,
+    "PatchTST/64": 0.370,
+    "FEDformer": 0.376,
+    "Autoformer": 0.449,
+    "Informer": 0.865,
+}
+REFERENCES = Path(__file__).resolve().parents[1] / "book" / "references.bib"
+
+
+def test_published_rows():
+    assert {row.model: row.mse for row in PUBLISHED_ETTH1_96} == PUBLISHED_MSE
+    assert len(PUBLISHED_ETTH1_96) == len(PUBLISHED_MSE)
+    repeat = next(row for row in PUBLISHED_ETTH1_96 if row.model == "Repeat")
+    assert repeat.mae == 0.713
+    patchtst = next(row for row in PUBLISHED_ETTH1_96 if row.model == "PatchTST/64")
+    assert patchtst.source == "nie2023patchtst"
+    for row in PUBLISHED_ETTH1_96:
+        assert row.source in SOURCES
+        assert 0 < row.mae < 1 and 0 < row.mse < 2
+        if row.model != "PatchTST/64":
+            assert row.source == "zeng2023dlinear"
+
+
+def test_published_sources_are_in_the_bibliography():
+    keys = set(re.findall(r"@\w+\{([^,\s]+),", REFERENCES.read_text(encoding="utf-8")))
+    assert set(SOURCES) <= keys
+
+
+def test_add_and_getitem():
+    table = ResultsTable()
+    assert table.add("repeat", 1.294, 0.713, note="L = 336") is table
+    row = table["repeat"]
+    assert row == Row("repeat", 1.294, 0.713, "this book", "L = 336")
+    assert isinstance(row.mse, float)
+    table.add("linear", np.float32(0.37), np.float64(0.39))
+    assert isinstance(table["linear"].mse, float)
+    assert [r.model for r in table.rows] == ["repeat", "linear"]
+
+
+def test_add_replaces_a_row_of_the_same_name():
+    table = ResultsTable().add("linear", 0.40, 0.41).add("repeat", 1.3, 0.7).add("linear", 0.37, 0.39)
+    assert len(table.rows) == 2
+    assert table["linear"].mse == 0.37
+
+
+def test_getitem_of_an_unknown_model():
+    table = ResultsTable().add("repeat", 1.3, 0.7)
+    with pytest.raises(KeyError, match="model: no row named 'transformer'"):
+        table["transformer"]
+    with pytest.raises(KeyError, match="Repeat"):
+        table["Repeat"]  # the published rows are not the book's rows
+
+
+def test_all_rows_book_first_then_published_each_sorted_by_mse():
+    table = ResultsTable().add("repeat", 1.294, 0.713).add("linear", 0.371, 0.392)
+    models = [row.model for row in table.all_rows()]
+    assert models[:2] == ["linear", "repeat"]
+    published = table.all_rows()[2:]
+    assert [row.mse for row in published] == sorted(PUBLISHED_MSE.values())
+
+
+def test_markdown_has_book_and_published_rows():
+    table = ResultsTable().add("linear", 0.3712, 0.3921, note="closed form")
+    text = table.to_markdown()
+    lines = text.splitlines()
+    assert lines[0] == "**ETTh1, horizon 96, test set**"
+    assert "| model | MSE | MAE | source | note |" in lines
+    assert "| linear | 0.371 | 0.392 | this book | closed form |" in lines
+    assert "| Informer | 0.865 | 0.713 | Zeng et al. (2023), Table 2 | L = 96 |" in lines
+    assert "| PatchTST/64 | 0.370 | 0.400 | Nie et al. (2023), Table 3 | L = 512 |" in lines
+    assert len([line for line in lines if line.startswith("| ")]) == 1 + 1 + len(PUBLISHED_MSE)
+    assert table._repr_markdown_() == text
+
+
+def test_plain_repr_lists_every_row():
+    table = ResultsTable("my title").add("repeat", 1.294, 0.713)
+    text = repr(table)
+    assert text.splitlines()[0] == "my title"
+    for model in ["repeat", *PUBLISHED_MSE]:
+        assert model in text
+    assert "0x" not in text  # no object address in a notebook output
+
+
+def test_custom_published_rows():
+    table = ResultsTable("other", published=[Row("X", 0.5, 0.5, "somebody2020")])
+    assert "| X | 0.500 | 0.500 | somebody2020 |  |" in table.to_markdown()
+
+
+@pytest.mark.parametrize(
+    "mse, mae, name",
+    [
+        (float("nan"), 0.5, "mse"),
+        (-0.1, 0.5, "mse"),
+        (float("inf"), 0.5, "mse"),
+        ("0.4", 0.5, "mse"),
+        (None, 0.5, "mse"),
+        (0.4, float("nan"), "mae"),
+        (0.4, -1, "mae"),
+    ],
+)
+def test_add_rejects_bad_scores(mse, mae, name):
+    table = ResultsTable()
+    with pytest.raises(ValueError, match=name):
+        table.add("model", mse, mae)
+    assert table.rows == []  # nothing half-added

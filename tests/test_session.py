@@ -1,0 +1,71 @@
+"""Tests of attention_book.session: seeding and quiet TensorFlow."""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+
+import numpy as np
+import pytest
+
+from attention_book import quiet_tensorflow, session, set_seed
+
+
+def _draws():
+    import keras
+    import tensorflow as tf
+
+    return (
+        keras.ops.convert_to_numpy(keras.random.normal((4,))),
+        keras.ops.convert_to_numpy(keras.layers.Dense(3, kernel_initializer="glorot_uniform")(np.ones((1, 2)))),
+        np.random.rand(4),
+        random.random(),
+        tf.random.uniform((3,)).numpy(),
+    )
+
+
+def test_set_seed_makes_draws_repeat():
+    set_seed(7)
+    first = _draws()
+    set_seed(7)
+    again = _draws()
+    for a, b in zip(first, again):
+        np.testing.assert_array_equal(a, b)
+    set_seed(8)
+    other = _draws()
+    assert not np.array_equal(first[0], other[0])
+    assert not np.array_equal(first[2], other[2])
+
+
+def test_set_seed_turns_on_op_determinism():
+    from tensorflow.python.framework import config
+
+    set_seed(0)
+    assert config.is_op_determinism_enabled()
+
+
+@pytest.mark.parametrize("seed", [-1, 1.5, "0", None, True, 2**40 + 0.5])
+def test_set_seed_bad_seed(seed):
+    with pytest.raises(ValueError, match="seed"):
+        set_seed(seed)
+
+
+def test_quiet_tensorflow_is_idempotent_and_sets_the_logger_to_error():
+    import tensorflow as tf
+
+    tf.get_logger().setLevel(logging.INFO)
+    quiet_tensorflow()
+    assert tf.get_logger().level == logging.ERROR
+    quiet_tensorflow()  # a second call changes nothing and raises nothing
+    assert tf.get_logger().level == logging.ERROR
+    assert os.environ["TF_CPP_MIN_LOG_LEVEL"] in {"1", "2", "3"}
+
+
+def test_stderr_is_silenced_only_for_a_moment(capfd):
+    with session._stderr_silenced():
+        os.write(2, b"C++ start-up chatter\n")
+    os.write(2, b"still here\n")
+    err = capfd.readouterr().err
+    assert "still here" in err
+    assert "chatter" not in err
