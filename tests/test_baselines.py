@@ -105,7 +105,7 @@ def test_copying_baselines_bad_horizon(model, horizon):
 
 @pytest.mark.parametrize("model", [RepeatLast(2, target_channels=[2]), SeasonalNaive(2, 2, target_channels=[5])])
 def test_copying_baselines_missing_target_channel(model):
-    with pytest.raises(ValueError, match="inputs: target channel"):
+    with pytest.raises(ValueError, match="target_channels"):
         model.predict(TINY)
 
 
@@ -251,3 +251,12 @@ def test_linear_fit_bad_windows():
         LinearForecaster(ridge=0.0).fit(Windows(train.inputs, train.targets[:, :, 0]))
     with pytest.raises(ValueError, match="inputs"):
         LinearForecaster(ridge=0.0).fit(Windows(train.inputs[:, :, 0], train.targets))
+
+
+@pytest.mark.parametrize("channels", [[-1], [1.5], [True], []])
+def test_target_channels_must_be_non_negative_integers(channels):
+    for make in (lambda: RepeatLast(2, target_channels=channels),
+                 lambda: SeasonalNaive(2, 2, target_channels=channels),
+                 lambda: LinearForecaster(target_channels=channels)):
+        with pytest.raises(ValueError, match="target_channels"):
+            make()

@@ -12,7 +12,7 @@ import pytest
 from attention_book import data
 from attention_book.data import DataError, load_ett, locate_ett, read_ett_csv
 
-from conftest import DATA_ENV, HEADER, ett_table, write_rows
+from conftest import DATA_ENV, HEADER, ett_table
 
 CHANNELS = ("HUFL", "HULL", "MUFL", "MULL", "LUFL", "LULL", "OT")
 ETTH1_SHA256 = "f18de3ad269cef59bb07b5438d79bb3042d3be49bdeecf01c1cd6d29695ee066"
@@ -181,7 +181,12 @@ def test_etth2_is_a_known_name(isolated_cache, etth1_bytes, monkeypatch):
         load_ett("ETTh2", download=False)
     # a download is checked against ETTh2's own checksum (here: ETTh1's bytes under ETTh2's name)
     requested = []
-    monkeypatch.setattr("urllib.request.urlopen", lambda url, *a, **k: requested.append(url) or io.BytesIO(etth1_bytes))
+
+    def fake_urlopen(url, *args, **kwargs):
+        requested.append(url)
+        return io.BytesIO(etth1_bytes)
+
+    monkeypatch.setattr("urllib.request.urlopen", fake_urlopen)
     with pytest.raises(DataError, match="sha256") as caught:
         locate_ett("ETTh2")
     assert requested == [data.BASE_URL + "ETTh2.csv"]
@@ -296,7 +301,10 @@ BAD_FILES = {
     "not a timestamp": (_set(6, "date", "yesterday"), "column date has a value that is not a timestamp"),
     "short row": (_short_row, "line 9: expected 8 fields, got 5"),
     "duplicate timestamp": (_duplicate_stamp, r"duplicate.*\(line 5\).*\(line 6\)"),
-    "backwards step": (_backwards, r"duplicate or backwards step between 2016-07-01T02:00:00 \(line 4\) and 2016-07-01T01:00:00 \(line 5\)"),
+    "backwards step": (
+        _backwards,
+        r"duplicate or backwards step between 2016-07-01T02:00:00 \(line 4\) and 2016-07-01T01:00:00 \(line 5\)",
+    ),
     "gap": (_gap, r"a gap between 2016-07-01T08:00:00 \(line 10\) and 2016-07-01T10:00:00 \(line 11\)"),
     "header only": (lambda rows: rows[:1], "has a header but no rows"),
 }
@@ -335,3 +343,17 @@ def test_the_data_folder_is_read_only_for_the_loader(ett_folder, monkeypatch, is
     assert sorted(p.name for p in ett_folder.iterdir()) == before
     assert not isolated_cache.exists()  # nothing was cached either
 
+
+
+def test_a_download_with_the_wrong_checksum_is_not_kept(isolated_cache, monkeypatch):
+    monkeypatch.delenv("ATTENTION_BOOK_DATA", raising=False)
+    monkeypatch.setattr("urllib.request.urlopen", lambda url, timeout=None: io.BytesIO(b"<html>log in</html>"))
+    with pytest.raises(DataError, match="sha256.*Nothing was kept"):
+        locate_ett("ETTh1")
+    assert not [path for path in isolated_cache.rglob("*") if path.is_file()]
+
+
+def test_blank_lines_at_the_end_of_the_file_are_fine(small_csv):
+    path = small_csv(30)
+    path.write_text(path.read_text() + "\n\n")
+    assert read_ett_csv(path).values.shape == (30, 7)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .windows import Windows
+from .windows import Windows, check_target_channels
 
 
 def check_inputs(inputs, n_channels: int | None = None, lookback: int | None = None) -> np.ndarray:
@@ -33,10 +33,6 @@ def check_inputs(inputs, n_channels: int | None = None, lookback: int | None = N
     return inputs
 
 
-def _channels(target_channels) -> list[int] | None:
-    return None if target_channels is None else [int(c) for c in np.atleast_1d(target_channels)]
-
-
 class _Copying:
     """Shared checks of the two baselines that copy past values."""
 
@@ -44,7 +40,7 @@ class _Copying:
         if isinstance(horizon, bool) or not isinstance(horizon, (int, np.integer)) or horizon < 1:
             raise ValueError(f"horizon: expected an integer >= 1, got {horizon!r}")
         self.horizon = int(horizon)
-        self.target_channels = _channels(target_channels)
+        self.target_channels = check_target_channels(target_channels)
 
     def fit(self, train: Windows | None = None, val: Windows | None = None):
         """Nothing to learn."""
@@ -54,10 +50,7 @@ class _Copying:
         inputs = check_inputs(inputs)
         if self.target_channels is None:
             return inputs
-        if max(self.target_channels) >= inputs.shape[2]:
-            raise ValueError(
-                f"inputs: target channel {max(self.target_channels)} does not exist in {inputs.shape[2]} channels"
-            )
+        check_target_channels(self.target_channels, inputs.shape[2])
         return inputs[:, :, self.target_channels]
 
 
@@ -104,7 +97,7 @@ class LinearForecaster:
         if ridge is not None and not (isinstance(ridge, (int, float)) and np.isfinite(ridge) and ridge >= 0):
             raise ValueError(f"ridge: expected None or a finite number >= 0, got {ridge!r}")
         self.ridge = ridge
-        self.target_channels = _channels(target_channels)
+        self.target_channels = check_target_channels(target_channels)
         self.weights = None  # (L + 1, H): the last row is the bias
         self.chosen_ridge = None
 
@@ -112,6 +105,7 @@ class LinearForecaster:
         """(B, L, C) -> (B * C, L + 1): one row per window and channel, with a 1 for the bias."""
         inputs = check_inputs(inputs)
         if self.target_channels is not None:
+            check_target_channels(self.target_channels, inputs.shape[2])
             inputs = inputs[:, :, self.target_channels]
         rows = np.moveaxis(inputs, 2, 1).reshape(-1, inputs.shape[1]).astype(np.float64)
         return np.hstack([rows, np.ones((rows.shape[0], 1))])

@@ -94,7 +94,7 @@ def locate_ett(name: str = "ETTh1", *, download: bool = True) -> Path:
     if not path.is_file():
         if not download:
             raise DataError(f"{filename} is not in the cache {cache_dir()} and download=False.")
-        _download(BASE_URL + filename, path)
+        _download(BASE_URL + filename, path, name)
     _check_sha256(path, name)
     return path
 
@@ -108,7 +108,8 @@ def _check_sha256(path: Path, name: str) -> None:
         )
 
 
-def _download(url: str, path: Path) -> None:
+def _download(url: str, path: Path, name: str) -> None:
+    """Download ``url`` to ``path``; only a complete file with the published checksum is kept."""
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = None
     try:
@@ -123,6 +124,14 @@ def _download(url: str, path: Path) -> None:
             f"could not download {url} ({error}). If you are offline, download that file on another machine "
             f"and set the environment variable {DATA_ENV} to the folder that holds it."
         ) from None
+    found = sha256_of(partial.name)
+    if found != ETT_SHA256[name]:
+        Path(partial.name).unlink()
+        raise DataError(
+            f"the file downloaded from {url} does not have the published sha256 of {name}: expected "
+            f"{ETT_SHA256[name]}, got {found} (a proxy or login page instead of the data?). Nothing was kept; "
+            f"download the file by hand and set {DATA_ENV} to the folder that holds it."
+        )
     os.replace(partial.name, path)
 
 
@@ -171,6 +180,8 @@ def read_ett_csv(path: str | os.PathLike) -> Series:
         )
     order = [header.index(column) for column in ETT_COLUMNS]
     body = rows[1:]
+    while body and not any(field.strip() for field in body[-1]):  # blank lines at the end of the file
+        body.pop()
     if not body:
         raise DataError(f"{path}: the file has a header but no rows")
     values = np.empty((len(body), len(ETT_CHANNELS)), dtype=np.float64)

@@ -52,7 +52,8 @@ class ResultsTable:
     def add(self, model: str, mse: float, mae: float, note: str = "") -> "ResultsTable":
         """Add (or replace) a row measured here."""
         for name, value in (("mse", mse), ("mae", mae)):
-            if not isinstance(value, (int, float, np.floating)) or not np.isfinite(value) or value < 0:
+            if (isinstance(value, bool) or not isinstance(value, (int, float, np.floating))
+                    or not np.isfinite(value) or value < 0):
                 raise ValueError(f"{name}: expected a finite number >= 0, got {value!r}")
         self.rows = [row for row in self.rows if row.model != model]
         self.rows.append(Row(model, float(mse), float(mae), "this book", note))

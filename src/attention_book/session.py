@@ -41,9 +41,10 @@ def quiet_tensorflow() -> None:
 def set_seed(seed: int = 0) -> None:
     """Seed Python, numpy and TensorFlow/Keras, and make TensorFlow's ops deterministic."""
     import keras
+    import numpy as np
     import tensorflow as tf
 
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ValueError(f"seed: expected an integer >= 0, got {seed!r}")
-    keras.utils.set_random_seed(seed)
+    keras.utils.set_random_seed(int(seed))
     tf.config.experimental.enable_op_determinism()

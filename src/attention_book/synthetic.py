@@ -126,7 +126,7 @@ def seasonal_mix(
     n_steps = _positive_int("n_steps", n_steps, minimum=2 * 168)
     n_channels = _positive_int("n_channels", n_channels)
     max_delay = _positive_int("max_delay", max_delay, minimum=0)
-    if not (isinstance(noise, (int, float)) and np.isfinite(noise) and noise >= 0):
+    if isinstance(noise, bool) or not (isinstance(noise, (int, float)) and np.isfinite(noise) and noise >= 0):
         raise ValueError(f"noise: expected a finite number >= 0, got {noise!r}")
     rng = np.random.default_rng(seed)
     delays = np.concatenate([[0], rng.integers(1, max_delay + 1, n_channels - 1)]) if max_delay else np.zeros(

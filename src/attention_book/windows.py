@@ -99,6 +99,8 @@ class Standardizer:
         if self.mean is None:
             raise RuntimeError("Standardizer: call fit() before transform() or inverse_transform()")
         values = np.asarray(values)
+        if not np.issubdtype(values.dtype, np.number):
+            raise ValueError(f"values: expected numbers, got dtype {values.dtype}")
         if values.ndim < 1 or values.shape[-1] != self.mean.size:
             raise ValueError(
                 f"values: expected a last axis of {self.mean.size} channels, got shape {values.shape}"
@@ -182,12 +184,25 @@ def window_arrays(values, lookback: int, horizon: int, *, start: int = 0, end: i
     return Windows(np.concatenate(inputs), np.concatenate(targets))
 
 
-def _target_channels(target_channels, n_channels: int) -> list[int]:
+def check_target_channels(target_channels, n_channels: int | None = None) -> list[int] | None:
+    """``target_channels`` as a list of channel indices (``None`` stays ``None``), or one clear error.
+
+    Indices must be integers in ``[0, n_channels)`` (no negative indices, no floats); with ``n_channels=None``
+    only their form is checked.
+    """
     if target_channels is None:
-        return list(range(n_channels))
-    channels = [int(c) for c in np.atleast_1d(target_channels)]
-    if not channels or any(not 0 <= c < n_channels for c in channels):
-        raise ValueError(
-            f"target_channels: expected indices in [0, {n_channels}), got {list(np.atleast_1d(target_channels))}"
-        )
-    return channels
+        return None
+    given = list(np.atleast_1d(np.asarray(target_channels, dtype=object)))
+    limit = "" if n_channels is None else f" < {n_channels}"
+    if (
+        not given
+        or any(isinstance(c, bool) or not isinstance(c, (int, np.integer)) for c in given)
+        or any(c < 0 or (n_channels is not None and c >= n_channels) for c in given)
+    ):
+        raise ValueError(f"target_channels: expected integer indices 0 <= i{limit}, got {given}")
+    return [int(c) for c in given]
+
+
+def _target_channels(target_channels, n_channels: int) -> list[int]:
+    channels = check_target_channels(target_channels, n_channels)
+    return list(range(n_channels)) if channels is None else channels
