@@ -1,8 +1,9 @@
 """Helper package of the book *Attention for time-series forecasting*.
 
-One module per concept: ``data`` (ETT files), ``synthetic`` (tasks with known answers), ``windows`` (split,
-standardise, window), ``tasks`` (all of that for one data name), ``baselines``, ``metrics``, ``results`` (the
-growing table and the published rows), ``models`` (every model by name), ``plots`` and ``session``.
+One module per concept: ``checks`` (argument checks), ``data`` (ETT files), ``synthetic`` (tasks with known
+answers), ``windows`` (split, standardise, window), ``tasks`` (all of that for one data name), ``baselines``,
+``metrics``, ``results`` (the growing table and the published rows), ``models`` (every model by name),
+``plots``, ``seasonality`` and ``session``.
 """
 
 from .session import quiet_tensorflow, set_seed

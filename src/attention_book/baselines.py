@@ -14,32 +14,15 @@ from __future__ import annotations
 
 import numpy as np
 
+from .checks import check_inputs, check_int
 from .windows import Windows, check_target_channels
-
-
-def check_inputs(inputs, n_channels: int | None = None, lookback: int | None = None) -> np.ndarray:
-    """``inputs`` as a float array (B, L, C), or one clear error."""
-    inputs = np.asarray(inputs)
-    if inputs.ndim != 3:
-        raise ValueError(f"inputs: expected shape (B, L, C), got shape {inputs.shape}")
-    if not np.issubdtype(inputs.dtype, np.number):
-        raise ValueError(f"inputs: expected numbers, got dtype {inputs.dtype}")
-    if n_channels is not None and inputs.shape[2] != n_channels:
-        raise ValueError(f"inputs: expected {n_channels} channels, got {inputs.shape[2]} (shape {inputs.shape})")
-    if lookback is not None and inputs.shape[1] != lookback:
-        raise ValueError(f"inputs: expected {lookback} time steps, got {inputs.shape[1]} (shape {inputs.shape})")
-    if not np.all(np.isfinite(inputs)):
-        raise ValueError("inputs: contains NaN or infinity")
-    return inputs
 
 
 class _Copying:
     """Shared checks of the two baselines that copy past values."""
 
     def __init__(self, horizon: int, target_channels=None):
-        if isinstance(horizon, bool) or not isinstance(horizon, (int, np.integer)) or horizon < 1:
-            raise ValueError(f"horizon: expected an integer >= 1, got {horizon!r}")
-        self.horizon = int(horizon)
+        self.horizon = check_int("horizon", horizon)
         self.target_channels = check_target_channels(target_channels)
 
     def fit(self, train: Windows | None = None, val: Windows | None = None):
@@ -70,9 +53,7 @@ class SeasonalNaive(_Copying):
 
     def __init__(self, horizon: int, period: int = 24, target_channels=None):
         super().__init__(horizon, target_channels)
-        if isinstance(period, bool) or not isinstance(period, (int, np.integer)) or period < 1:
-            raise ValueError(f"period: expected an integer >= 1, got {period!r}")
-        self.period = int(period)
+        self.period = check_int("period", period)
 
     def predict(self, inputs) -> np.ndarray:
         history = self._select(inputs)

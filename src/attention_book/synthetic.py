@@ -16,6 +16,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .checks import check_int
+
 LAG_CHANNELS = ("signal", "marker")
 
 
@@ -33,12 +35,6 @@ class LagRetrieval(NamedTuple):
     targets: np.ndarray
     positions: np.ndarray
     channels: tuple[str, ...]
-
-
-def _positive_int(name: str, value, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"{name}: expected an integer >= {minimum}, got {value!r}")
-    return int(value)
 
 
 def lag_retrieval(
@@ -63,14 +59,14 @@ def lag_retrieval(
             information further into the past.
         seed: the random seed; the same seed gives the same windows.
     """
-    n_windows = _positive_int("n_windows", n_windows)
-    length = _positive_int("length", length, minimum=2)
-    n_marked = _positive_int("n_marked", n_marked)
+    n_windows = check_int("n_windows", n_windows)
+    length = check_int("length", length, minimum=2)
+    n_marked = check_int("n_marked", n_marked)
     if n_marked > 2:
         raise ValueError(f"n_marked: expected 1 or 2, got {n_marked}")
-    n_distractors = _positive_int("n_distractors", n_distractors, minimum=0)
-    min_lag = _positive_int("min_lag", min_lag)
-    max_lag = length if max_lag is None else _positive_int("max_lag", max_lag)
+    n_distractors = check_int("n_distractors", n_distractors, minimum=0)
+    min_lag = check_int("min_lag", min_lag)
+    max_lag = length if max_lag is None else check_int("max_lag", max_lag)
     if not min_lag <= max_lag <= length or max_lag - min_lag + 1 < n_marked:
         raise ValueError(
             f"min_lag, max_lag: expected 1 <= min_lag <= max_lag <= length={length} with room for "
@@ -123,9 +119,9 @@ def seasonal_mix(
     none, the others by 1..max_delay) and Gaussian noise of standard deviation ``noise`` is added. The best
     lags to look at for a value at time t are therefore multiples of 168, and, for the daily part, of 24.
     """
-    n_steps = _positive_int("n_steps", n_steps, minimum=2 * 168)
-    n_channels = _positive_int("n_channels", n_channels)
-    max_delay = _positive_int("max_delay", max_delay, minimum=0)
+    n_steps = check_int("n_steps", n_steps, minimum=2 * 168)
+    n_channels = check_int("n_channels", n_channels)
+    max_delay = check_int("max_delay", max_delay, minimum=0)
     if isinstance(noise, bool) or not (isinstance(noise, (int, float)) and np.isfinite(noise) and noise >= 0):
         raise ValueError(f"noise: expected a finite number >= 0, got {noise!r}")
     rng = np.random.default_rng(seed)

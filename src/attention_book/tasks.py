@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import data, synthetic
+from .checks import check_int
 from .windows import ETT_ROWS, SPLITS, Standardizer, Windows, ett_borders, fraction_borders, window_arrays
 
 #: Synthetic tasks reachable by name, with the window counts of their splits.
@@ -69,9 +70,7 @@ def make_task(data_name: str | os.PathLike, lookback: int = 336, horizon: int = 
     columns (same protocol), ``lag_retrieval`` (``lookback`` is the window length T, ``horizon`` must be 1), or
     ``seasonal_mix`` (a chronological 70/10/20 split). ``seed`` seeds the synthetic generators.
     """
-    for name, value in (("lookback", lookback), ("horizon", horizon)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-            raise ValueError(f"{name}: expected an integer >= 1, got {value!r}")
+    lookback, horizon = check_int("lookback", lookback), check_int("horizon", horizon)
     text = os.fspath(data_name)
     if text == "lag_retrieval":
         return _lag_retrieval_task(lookback, horizon, seed)

@@ -15,6 +15,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .checks import check_int
+
 SPLITS = ("train", "val", "test")
 HOURS_PER_MONTH = 30 * 24
 ETT_MONTHS = {"train": 12, "val": 4, "test": 4}
@@ -28,19 +30,13 @@ class Windows(NamedTuple):
     targets: np.ndarray
 
 
-def _check_int(name: str, value, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"{name}: expected an integer >= {minimum}, got {value!r}")
-    return int(value)
-
-
 def ett_borders(n_rows: int, lookback: int) -> dict[str, tuple[int, int]]:
     """Row ranges ``{split: (start, end)}`` of the standard ETT protocol for hourly data.
 
     Train reads rows [0, 8640); validation [8640 - L, 11520); test [11520 - L, 14400).
     """
-    n_rows = _check_int("n_rows", n_rows, 0)
-    lookback = _check_int("lookback", lookback, 1)
+    n_rows = check_int("n_rows", n_rows, 0)
+    lookback = check_int("lookback", lookback, 1)
     train_end = ETT_MONTHS["train"] * HOURS_PER_MONTH
     val_end = train_end + ETT_MONTHS["val"] * HOURS_PER_MONTH
     test_end = ETT_ROWS
@@ -62,8 +58,8 @@ def fraction_borders(
     The training and test sizes are rounded down and validation takes the rest, as in the Informer code base
     for custom data sets.
     """
-    n_rows = _check_int("n_rows", n_rows, 1)
-    lookback = _check_int("lookback", lookback, 1)
+    n_rows = check_int("n_rows", n_rows, 1)
+    lookback = check_int("lookback", lookback, 1)
     if len(fractions) != 3 or any(not 0 < f < 1 for f in fractions) or abs(sum(fractions) - 1) > 1e-9:
         raise ValueError(f"fractions: expected three numbers in (0, 1) that sum to 1, got {fractions!r}")
     n_train = int(n_rows * fractions[0])
@@ -152,8 +148,8 @@ def window_dataset(
     import tensorflow as tf
 
     values = _as_matrix("values", values)
-    lookback = _check_int("lookback", lookback, 1)
-    horizon = _check_int("horizon", horizon, 1)
+    lookback = check_int("lookback", lookback, 1)
+    horizon = check_int("horizon", horizon, 1)
     end = values.shape[0] if end is None else end
     if not 0 <= start < end <= values.shape[0]:
         raise ValueError(f"start, end: expected 0 <= start < end <= {values.shape[0]}, got {start}, {end}")
