@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from attention_book import windows
 from attention_book.tasks import series_task
 from attention_book.windows import Standardizer, ett_borders, fraction_borders, window_arrays, window_dataset
 
@@ -277,3 +278,17 @@ def test_exactly_one_window():
     values = np.arange(15.0).reshape(15, 1)
     windows = window_arrays(values, 10, 5)
     assert windows.inputs.shape == (1, 10, 1) and windows.targets.shape == (1, 5, 1)
+
+
+def test_own_rows_start_where_each_split_stops_borrowing_history():
+    borders = windows.ett_borders(17420, 336)
+    assert windows.own_rows(borders, 336) == {"train": (0, 8640), "val": (8640, 11520), "test": (11520, 14400)}
+
+
+@pytest.mark.parametrize(
+    "borders, lookback, match",
+    [({"train": (0, 10)}, 2, "borders"), ({"train": (0, 9), "val": (7, 12), "test": (10, 15)}, 0, "lookback")],
+)
+def test_own_rows_bad_arguments(borders, lookback, match):
+    with pytest.raises(ValueError, match=match):
+        windows.own_rows(borders, lookback)

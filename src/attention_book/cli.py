@@ -43,9 +43,10 @@ def main(argv=None) -> int:
     if args.command == "models":
         print("\n".join(sorted(models.REGISTRY)))
         return 0
-    if args.model not in models.REGISTRY:
-        print(f"error: --model: expected one of {', '.join(sorted(models.REGISTRY))}, got {args.model!r}",
-              file=sys.stderr)
+    try:
+        models.check_model_name(args.model)
+    except ValueError as error:
+        print(f"error: --{error}", file=sys.stderr)
         return USAGE_ERROR
     try:
         row = models.evaluate(args.model, args.data, args.lookback, args.horizon, seed=args.seed)

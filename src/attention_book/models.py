@@ -19,11 +19,16 @@ REGISTRY = {
 }
 
 
-def build_model(name: str, task: Task, seed: int = 0):
-    """An unfitted forecaster of the registered kind ``name`` for ``task``."""
+def check_model_name(name: str) -> str:
+    """``name`` if it is registered; else a ``ValueError`` listing the registered names."""
     if name not in REGISTRY:
         raise ValueError(f"model: expected one of {', '.join(sorted(REGISTRY))}, got {name!r}")
-    return REGISTRY[name](task, seed)
+    return name
+
+
+def build_model(name: str, task: Task, seed: int = 0):
+    """An unfitted forecaster of the registered kind ``name`` for ``task``."""
+    return REGISTRY[check_model_name(name)](task, seed)
 
 
 def evaluate_on_task(name: str, task: Task, seed: int = 0) -> dict:
@@ -48,8 +53,7 @@ def evaluate(name: str, data: str | os.PathLike, lookback: int = 336, horizon: i
 
     ``seconds`` counts building the windows, fitting and predicting.
     """
-    if name not in REGISTRY:  # fail before loading any data
-        raise ValueError(f"model: expected one of {', '.join(sorted(REGISTRY))}, got {name!r}")
+    check_model_name(name)  # fail before loading any data
     started = time.perf_counter()
     task = make_task(data, lookback, horizon, seed=seed)
     row = evaluate_on_task(name, task, seed)

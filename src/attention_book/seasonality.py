@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .checks import check_int
+
 
 def autocorrelation(values, max_lag: int) -> np.ndarray:
     """Sample autocorrelation of each channel for lags 0..max_lag.
@@ -25,7 +27,7 @@ def autocorrelation(values, max_lag: int) -> np.ndarray:
     if not np.all(np.isfinite(series)):
         raise ValueError("values: contains NaN or infinity")
     length = series.shape[0]
-    if isinstance(max_lag, bool) or not isinstance(max_lag, (int, np.integer)) or not 1 <= max_lag < length:
+    if check_int("max_lag", max_lag) >= length:
         raise ValueError(f"max_lag: expected an integer in [1, {length - 1}], got {max_lag!r}")
     centred = series - series.mean(axis=0)
     energy = np.sum(centred**2, axis=0)

@@ -41,10 +41,9 @@ def quiet_tensorflow() -> None:
 def set_seed(seed: int = 0) -> None:
     """Seed Python, numpy and TensorFlow/Keras, and make TensorFlow's ops deterministic."""
     import keras
-    import numpy as np
     import tensorflow as tf
 
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed: expected an integer >= 0, got {seed!r}")
-    keras.utils.set_random_seed(int(seed))
+    from .checks import check_int
+
+    keras.utils.set_random_seed(check_int("seed", seed, minimum=0))
     tf.config.experimental.enable_op_determinism()

@@ -70,6 +70,20 @@ def fraction_borders(
     return {"train": (0, n_train), "val": (n_train - lookback, val_end), "test": (val_end - lookback, n_rows)}
 
 
+def own_rows(borders: dict[str, tuple[int, int]], lookback: int) -> dict[str, tuple[int, int]]:
+    """The rows that belong to each split, ``{split: (first, end)}``: where its targets may lie.
+
+    Training owns its rows from the start; validation and test read ``lookback`` rows of the split before
+    them, which they do not own.
+    """
+    lookback = check_int("lookback", lookback, 1)
+    if set(borders) != set(SPLITS):
+        raise ValueError(f"borders: expected the splits {SPLITS}, got {tuple(borders)}")
+    return {
+        split: (start if split == "train" else start + lookback, end) for split, (start, end) in borders.items()
+    }
+
+
 class Standardizer:
     """Per-channel standardisation, ``(x - mean) / std``, with statistics from the rows it is fitted on.
 
