@@ -49,6 +49,18 @@ def test_evaluate_repeat_on_etth1_as_a_subprocess(ett_folder):
     assert "Traceback" not in result.stderr
 
 
+def test_lstm_on_etth1_beats_repeat_as_a_subprocess(ett_folder):
+    """Chapter 2's row, reproduced by the command line: the LSTM trains and beats repeating the last value."""
+    args = ("--data", "ETTh1", "--horizon", "96")
+    lstm = run_module("evaluate", "--model", "lstm", *args, env_data=ett_folder, timeout=600)
+    repeat = run_module("evaluate", "--model", "repeat", *args, env_data=ett_folder)
+    assert lstm.returncode == 0 and repeat.returncode == 0, lstm.stderr + repeat.stderr
+    lstm_row, repeat_row = json.loads(lstm.stdout), json.loads(repeat.stdout)
+    assert (lstm_row["model"], lstm_row["windows"]) == ("lstm", repeat_row["windows"])
+    assert lstm_row["mse"] < repeat_row["mse"] - 0.1, (lstm_row, repeat_row)
+    assert lstm.stderr == ""
+
+
 def test_missing_csv_as_a_subprocess_is_one_clean_line(tmp_path):
     missing = tmp_path / "missing.csv"
     result = run_module("evaluate", "--model", "repeat", "--data", str(missing))
@@ -67,7 +79,7 @@ def test_models_lists_the_registry(capsys):
     assert cli.main(["models"]) == 0
     out = capsys.readouterr().out
     assert out.splitlines() == sorted(out.splitlines())
-    assert {"repeat", "seasonal", "linear"} <= set(out.split())
+    assert {"repeat", "seasonal", "linear", "rnn", "lstm"} <= set(out.split())
 
 
 def test_evaluate_prints_one_json_object(capsys):
@@ -88,11 +100,11 @@ def test_evaluate_defaults_are_the_standard_protocol():
 
 
 def test_unknown_model(capsys):
-    assert cli.main(["evaluate", "--model", "lstm", "--data", "ETTh1"]) == 2
+    assert cli.main(["evaluate", "--model", "gru", "--data", "ETTh1"]) == 2
     captured = capsys.readouterr()
     assert captured.out == ""
     lines = captured.err.strip().splitlines()
-    assert len(lines) == 1 and "--model" in lines[0] and "'lstm'" in lines[0]
+    assert len(lines) == 1 and "--model" in lines[0] and "'gru'" in lines[0] and "lstm" in lines[0]
     assert "Traceback" not in captured.err
 
 

@@ -5,8 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+import keras
+
 from attention_book import baselines
-from attention_book.models import REGISTRY, build_model, evaluate, evaluate_on_task
+from attention_book.forecasters import NeuralForecaster
+from attention_book.models import REGISTRY, TRAINING, build_model, evaluate, evaluate_on_task
+from attention_book.rnn import HandRNN
 from attention_book.tasks import make_task
 
 KEYS = {"model", "data", "lookback", "horizon", "mse", "mae", "windows", "seconds"}
@@ -61,8 +65,31 @@ def test_scores_are_plain_json_types(etth1_scores):
 # -------------------------------------------------------------------------------------------------- registry
 
 
-def test_registry_has_the_baselines():
-    assert {"repeat", "seasonal", "linear"} <= set(REGISTRY)
+def test_registry_has_the_baselines_and_the_recurrent_models():
+    assert {"repeat", "seasonal", "linear", "rnn", "lstm"} <= set(REGISTRY)
+
+
+@pytest.mark.parametrize("name, encoder", [("rnn", HandRNN), ("lstm", keras.layers.LSTM)])
+def test_build_model_gives_a_seeded_recurrent_forecaster_for_the_task(name, encoder):
+    task = make_task("seasonal_mix", 48, 12)
+    first, second = build_model(name, task, seed=4), build_model(name, task, seed=4)
+    assert isinstance(first, NeuralForecaster)
+    assert isinstance(first.model.get_layer("encoder"), encoder)
+    assert first.model.input_shape == (None, 48, 4) and first.model.output_shape == (None, 12, 4)
+    assert first.training == TRAINING
+    for a, b in zip(first.model.get_weights(), second.model.get_weights()):
+        np.testing.assert_array_equal(a, b)  # the same seed builds the same initial weights
+    other = build_model(name, task, seed=5)
+    assert not np.array_equal(first.model.get_weights()[0], other.model.get_weights()[0])
+
+
+def test_evaluate_trains_the_lstm_on_lag_retrieval():
+    """The registered LSTM learns the lag-retrieval task with marks anywhere in a short window."""
+    task = make_task("lag_retrieval", 12, 1)
+    row = evaluate_on_task("lstm", task)
+    assert (row["model"], row["windows"]) == ("lstm", 1000)
+    constant = np.mean((task.train.targets.mean() - task.test.targets) ** 2)  # the best constant forecast
+    assert row["mse"] < 0.2 * constant, (row, constant)
 
 
 def test_build_model_uses_the_task():
@@ -77,14 +104,14 @@ def test_build_model_uses_the_task():
 
 def test_build_model_unknown_name():
     task = make_task("lag_retrieval", 20, 1)
-    with pytest.raises(ValueError, match="model: expected one of linear, repeat, seasonal, got 'lstm'"):
-        build_model("lstm", task)
+    with pytest.raises(ValueError, match="model: expected one of linear, lstm, repeat, rnn, seasonal, got 'gru'"):
+        build_model("gru", task)
 
 
 def test_evaluate_unknown_model_fails_before_loading_data(tmp_path):
     # the data path does not exist: a model error (not a data error) shows the name was checked first
     with pytest.raises(ValueError, match="model") as caught:
-        evaluate("lstm", tmp_path / "missing.csv")
+        evaluate("gru", tmp_path / "missing.csv")
     assert "missing.csv" not in str(caught.value)
 
 

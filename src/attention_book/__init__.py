@@ -2,8 +2,9 @@
 
 One module per concept: ``checks`` (argument checks), ``data`` (ETT files), ``synthetic`` (tasks with known
 answers), ``windows`` (split, standardise, window), ``tasks`` (all of that for one data name), ``baselines``,
-``metrics``, ``results`` (the growing table and the published rows), ``models`` (every model by name),
-``plots``, ``seasonality`` and ``session``.
+``metrics``, ``results`` (the growing table and the published rows), ``rnn`` (the hand-written RNN and the
+recurrent forecasters), ``forecasters`` (the interface every neural forecaster shares), ``training``, ``memory``
+(how far back a model remembers), ``models`` (every model by name), ``plots``, ``seasonality`` and ``session``.
 """
 
 from .session import quiet_tensorflow, set_seed

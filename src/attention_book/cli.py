@@ -35,10 +35,10 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv=None) -> int:
     """Run the command line; return the exit code (0 ok, 1 bad data, 2 bad usage)."""
     args = _parser().parse_args(argv)
-    from . import models  # after parsing, so that --help is quick
     from .session import quiet_tensorflow
 
-    quiet_tensorflow()  # keep stderr for this program's own messages
+    quiet_tensorflow()  # before anything imports TensorFlow: keep stderr for this program's own messages
+    from . import models  # after parsing, so that --help is quick
 
     if args.command == "models":
         print("\n".join(sorted(models.REGISTRY)))

@@ -9,13 +9,36 @@ from __future__ import annotations
 import os
 import time
 
-from . import baselines, metrics
+from . import baselines, metrics, rnn
+from .forecasters import NeuralForecaster
+from .session import set_seed
 from .tasks import Task, make_task
+
+#: How the book trains every neural forecaster (see :func:`~attention_book.training.train`).
+TRAINING = {"epochs": 20, "batch_size": 64, "patience": 3, "learning_rate": 1e-3}
+
+
+def neural(build, **sizes):
+    """A registry factory for the Keras forecaster ``build(lookback, n_channels, horizon, n_outputs, **sizes)``.
+
+    The factory seeds everything before building, so the initial weights, and then the training, are the same on
+    every run with the same seed.
+    """
+
+    def factory(task: Task, seed: int):
+        set_seed(seed)
+        model = build(task.lookback, len(task.channels), task.horizon, len(task.target_channels), **sizes)
+        return NeuralForecaster(model, seed=seed, **TRAINING)
+
+    return factory
+
 
 REGISTRY = {
     "repeat": lambda task, seed: baselines.RepeatLast(task.horizon, task.target_channels),
     "seasonal": lambda task, seed: baselines.SeasonalNaive(task.horizon, task.season, task.target_channels),
     "linear": lambda task, seed: baselines.LinearForecaster(target_channels=task.target_channels),
+    "rnn": neural(rnn.rnn_forecaster, units=32),
+    "lstm": neural(rnn.lstm_forecaster, units=32),
 }
 
 

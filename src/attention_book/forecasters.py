@@ -1,0 +1,66 @@
+"""The interface every neural forecaster of the book shares, and the adapter that gives it ``fit``/``predict``.
+
+A neural forecaster is a ``keras.Model`` from a look-back window (B, L, C) to a forecast (B, H, C_out). The
+chapters differ in how the window is read (a recurrent encoder, attention, a Transformer); they share
+:func:`single_shot`, the dense head that turns a summary vector into all H steps at once, and
+:class:`NeuralForecaster`, which trains the model with :func:`~attention_book.training.train` and predicts with
+the same ``fit(train, val)`` / ``predict(inputs)`` interface as the baselines, so that
+:mod:`~attention_book.models` can evaluate every model the same way.
+"""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+
+from .checks import check_inputs, check_int
+from .session import set_seed
+from .training import train as train_model
+from .windows import Windows
+
+
+def check_sizes(lookback: int, n_channels: int, horizon: int, n_outputs: int) -> None:
+    """A ``ValueError`` naming the first of the four sizes that is not an integer >= 1."""
+    for name, value in (("lookback", lookback), ("n_channels", n_channels), ("horizon", horizon),
+                        ("n_outputs", n_outputs)):
+        check_int(name, value)
+
+
+def single_shot(summary, horizon: int, n_outputs: int):
+    """All H forecast steps from one summary vector: (B, d) -> (B, H, C_out), one dense layer, no recurrence."""
+    horizon, n_outputs = check_int("horizon", horizon), check_int("n_outputs", n_outputs)
+    flat = keras.layers.Dense(horizon * n_outputs, name="head")(summary)
+    return keras.layers.Reshape((horizon, n_outputs), name="forecast")(flat)
+
+
+class NeuralForecaster:
+    """``fit(train, val)`` and ``predict(inputs)`` for a Keras forecaster (B, L, C) -> (B, H, C_out).
+
+    Args:
+        model: the Keras model, built but not trained.
+        seed: seeds the training (the order of the batches); build ``model`` after seeding, too, if its initial
+            weights should be reproducible (:mod:`~attention_book.models` does).
+        **training: keyword arguments of :func:`~attention_book.training.train` (``epochs``, ``batch_size``,
+            ``patience``, ``learning_rate``).
+    """
+
+    def __init__(self, model: keras.Model, *, seed: int = 0, **training):
+        if not isinstance(model, keras.Model):
+            raise TypeError(f"model: expected a keras.Model, got {type(model).__name__}")
+        self.model = model
+        self.seed = check_int("seed", seed, minimum=0)
+        self.training = training
+        self.history = None
+        _, self.lookback, self.n_channels = model.input_shape
+        _, self.horizon, self.n_outputs = model.output_shape
+
+    def fit(self, train: Windows, val: Windows) -> "NeuralForecaster":
+        """Train on ``train`` until the loss on ``val`` stops improving; keep the best weights."""
+        set_seed(self.seed)
+        self.history = train_model(self.model, train, val, **self.training)
+        return self
+
+    def predict(self, inputs) -> np.ndarray:
+        """Forecasts (B, H, C_out) for inputs (B, L, C) with the L and C the model was built for."""
+        inputs = check_inputs(inputs, self.n_channels, self.lookback)
+        return np.asarray(self.model.predict(inputs.astype(np.float32), batch_size=256, verbose=0))

@@ -1,0 +1,55 @@
+"""Training every neural forecaster the same way: Adam on the mean squared error, early stopping on the
+validation loss, best weights restored. One call of ``model.fit``, silent; the history is returned for plots."""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+
+from .checks import check_int
+from .windows import Windows
+
+
+def _check_windows(name: str, windows, model: keras.Model) -> tuple[np.ndarray, np.ndarray]:
+    """The split's (inputs, targets) as float32, or a ``ValueError`` if they don't fit the model's shapes."""
+    if not isinstance(windows, Windows):
+        raise TypeError(f"{name}: expected Windows(inputs, targets), got {type(windows).__name__}")
+    inputs, targets = np.asarray(windows.inputs, np.float32), np.asarray(windows.targets, np.float32)
+    expected_in, expected_out = tuple(model.input_shape[1:]), tuple(model.output_shape[1:])
+    if inputs.shape[1:] != expected_in:
+        raise ValueError(f"{name}: expected inputs of shape (N, {', '.join(map(str, expected_in))}), "
+                         f"got {inputs.shape}")
+    if targets.shape[1:] != expected_out or targets.shape[0] != inputs.shape[0]:
+        raise ValueError(f"{name}: expected targets of shape ({inputs.shape[0]}, "
+                         f"{', '.join(map(str, expected_out))}), got {targets.shape}")
+    if not (np.all(np.isfinite(inputs)) and np.all(np.isfinite(targets))):
+        raise ValueError(f"{name}: contains NaN or infinity")
+    return inputs, targets
+
+
+def train(
+    model: keras.Model,
+    train: Windows,
+    val: Windows,
+    *,
+    epochs: int = 20,
+    batch_size: int = 64,
+    patience: int = 3,
+    learning_rate: float = 1e-3,
+) -> keras.callbacks.History:
+    """Fit ``model`` on ``train``, stop when the loss on ``val`` has not improved for ``patience`` epochs.
+
+    The model is compiled here (Adam with gradients clipped to norm 1, mean squared error). Afterwards it holds
+    the weights of the epoch with the lowest validation loss. Returns the ``History``; its ``history`` dict has
+    the lists ``loss`` and ``val_loss``.
+    """
+    train_data, val_data = _check_windows("train", train, model), _check_windows("val", val, model)
+    epochs, batch_size = check_int("epochs", epochs), check_int("batch_size", batch_size)
+    patience = check_int("patience", patience, minimum=0)
+    if not (isinstance(learning_rate, (int, float)) and 0 < learning_rate < np.inf):
+        raise ValueError(f"learning_rate: expected a number > 0, got {learning_rate!r}")
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate, clipnorm=1.0), loss="mse")
+    stop = keras.callbacks.EarlyStopping(monitor="val_loss", patience=patience, restore_best_weights=True)
+    return model.fit(
+        *train_data, validation_data=val_data, epochs=epochs, batch_size=batch_size, callbacks=[stop], verbose=0,
+    )
