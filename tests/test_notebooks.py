@@ -84,6 +84,7 @@ def test_notebook_is_executed_and_clean(path):
     for index, cell in enumerate(code_cells(notebook)):
         if "".join(cell["source"]).strip():
             assert cell["execution_count"] is not None, f"code cell {index} was not executed"
+        assert "execution" not in cell.get("metadata", {}), f"code cell {index} stores execution timestamps"
         for output in cell["outputs"]:
             where = f"{path.name}, code cell {index}"
             assert output["output_type"] != "error", f"{where} stored an error"

@@ -45,3 +45,20 @@ def test_heatmap_shows_the_matrix(ax):
     image = plots.heatmap(ax, matrix, xlabel="key", ylabel="query", title="weights")
     np.testing.assert_array_equal(image.get_array(), matrix)
     assert ax.get_xlabel() == "key" and ax.get_title() == "weights"
+
+
+@pytest.mark.parametrize("n_steps, inputs", [(3, ["1", "2", "3"]), (6, ["1", "2", "3", "4", "T"])])
+def test_unrolled_rnn_draws_one_input_and_state_per_drawn_step(ax, n_steps, inputs):
+    plots.unrolled_rnn(ax, n_steps)
+    texts = [text.get_text() for text in ax.texts]
+    assert [t for t in texts if t.startswith(r"$\mathbf{x}_")] == [rf"$\mathbf{{x}}_{{{i}}}$" for i in inputs]
+    assert sum(t.startswith(r"$\mathbf{h}_") for t in texts) == len(inputs) + 1  # and h_0
+    assert texts.count(r"$\mathbf{W}_h$") == n_steps  # one recurrent arrow into every step
+    assert "forecast head" in texts
+
+
+def test_unrolled_rnn_without_head_and_bad_steps(ax):
+    plots.unrolled_rnn(ax, 2, head=None)
+    assert "forecast head" not in [text.get_text() for text in ax.texts]
+    with pytest.raises(ValueError, match="n_steps: expected an integer >= 1"):
+        plots.unrolled_rnn(ax, 0)

@@ -74,3 +74,44 @@ def heatmap(ax, matrix, *, xlabel: str, ylabel: str, title: str | None = None, c
         ax.set_title(title)
     plt.colorbar(image, ax=ax)
     return image
+
+
+def unrolled_rnn(ax, n_steps: int = 4, *, head: str | None = "forecast head"):
+    """The recurrence drawn unrolled: inputs x_1..x_T below, states h_1..h_T above them, h_0 on the left.
+
+    Each state receives an arrow from its input (W_x) and one from the state before (W_h); with ``head`` the
+    last state feeds a box of that name, which is all a recurrent forecaster passes on. Returns ``ax``.
+    """
+    from .checks import check_int
+
+    n_steps = check_int("n_steps", n_steps)
+    box = {"boxstyle": "round,pad=0.35", "linewidth": 1}
+    arrow = {"arrowstyle": "-|>", "color": "black", "linewidth": 1, "shrinkA": 14, "shrinkB": 14}
+
+    def label(t):
+        return "T" if t == n_steps and n_steps > 3 else str(t)
+
+    xs = np.arange(1, n_steps + 1) * 1.6
+    ax.text(0, 1, r"$\mathbf{h}_0 = \mathbf{0}$", ha="center", va="center", bbox={**box, "facecolor": "white"})
+    for t, x in zip(range(1, n_steps + 1), xs):
+        if n_steps > 3 and t == n_steps - 1:  # elide the middle of a long sequence
+            ax.text(x, 1, r"$\cdots$", ha="center", va="center", fontsize=14)
+            ax.text(x, 0, r"$\cdots$", ha="center", va="center", fontsize=14)
+            continue
+        ax.text(x, 0, rf"$\mathbf{{x}}_{{{label(t)}}}$", ha="center", va="center",
+                bbox={**box, "facecolor": "#dbe9f6"})
+        ax.text(x, 1, rf"$\mathbf{{h}}_{{{label(t)}}}$", ha="center", va="center",
+                bbox={**box, "facecolor": "#fde2cf"})
+        ax.annotate("", xy=(x, 1), xytext=(x, 0), arrowprops=arrow)
+        ax.text(x + 0.08, 0.5, r"$\mathbf{W}_x$", fontsize=9, va="center")
+    for x_from, x_to in zip(np.concatenate([[0], xs[:-1]]), xs):
+        ax.annotate("", xy=(x_to, 1), xytext=(x_from, 1), arrowprops=arrow)
+        ax.text((x_from + x_to) / 2, 1.12, r"$\mathbf{W}_h$", fontsize=9, ha="center")
+    right = xs[-1]
+    if head:
+        ax.text(right, 2, head, ha="center", va="center", bbox={**box, "facecolor": "#e5f5e0"})
+        ax.annotate("", xy=(right, 2), xytext=(right, 1), arrowprops=arrow)
+    ax.set_xlim(-0.8, right + 0.8)
+    ax.set_ylim(-0.5, 2.5 if head else 1.5)
+    ax.axis("off")
+    return ax
