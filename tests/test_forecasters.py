@@ -80,6 +80,16 @@ def test_model_must_be_a_keras_model():
         NeuralForecaster("lstm")
 
 
+def test_model_must_map_windows_to_forecasts():
+    inputs = keras.Input((10, 3))
+    flat = keras.Model(inputs, keras.layers.Dense(4)(keras.layers.Flatten()(inputs)))  # (B, 4), not (B, H, C_out)
+    with pytest.raises(ValueError, match=r"model: expected one output of shape \(B, H, C_out\)"):
+        NeuralForecaster(flat)
+    variable = keras.Input((None, 3))
+    with pytest.raises(ValueError, match=r"model: expected one input of shape \(B, L, C\) with known sizes"):
+        NeuralForecaster(keras.Model(variable, keras.layers.Dense(2)(variable)))
+
+
 @pytest.mark.parametrize("seed", [-1, 1.5])
 def test_bad_seed(seed):
     with pytest.raises(ValueError, match="seed: expected an integer >= 0"):

@@ -47,6 +47,10 @@ class NeuralForecaster:
     def __init__(self, model: keras.Model, *, seed: int = 0, **training):
         if not isinstance(model, keras.Model):
             raise TypeError(f"model: expected a keras.Model, got {type(model).__name__}")
+        for name, shape in (("input", model.input_shape), ("output", model.output_shape)):
+            if not isinstance(shape, tuple) or len(shape) != 3 or None in shape[1:]:
+                raise ValueError(f"model: expected one {name} of shape (B, {'L, C' if name == 'input' else 'H, C_out'})"
+                                 f" with known sizes, got {shape}")
         self.model = model
         self.seed = check_int("seed", seed, minimum=0)
         self.training = training
