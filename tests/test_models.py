@@ -104,7 +104,8 @@ def test_build_model_uses_the_task():
 
 def test_build_model_unknown_name():
     task = make_task("lag_retrieval", 20, 1)
-    with pytest.raises(ValueError, match="model: expected one of linear, lstm, repeat, rnn, seasonal, got 'gru'"):
+    names = "attention_rnn, ff_attention, linear, lstm, lstm_attention, repeat, rnn, seasonal"
+    with pytest.raises(ValueError, match=f"model: expected one of {names}, got 'gru'"):
         build_model("gru", task)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import time
 
-from . import baselines, metrics, rnn
+from . import attention_rnn, baselines, metrics, rnn
 from .forecasters import NeuralForecaster
 from .session import set_seed
 from .tasks import Task, make_task
@@ -18,17 +18,17 @@ from .tasks import Task, make_task
 TRAINING = {"epochs": 20, "batch_size": 64, "patience": 3, "learning_rate": 1e-3}
 
 
-def neural(build, **sizes):
+def neural(build, training=None, **sizes):
     """A registry factory for the Keras forecaster ``build(lookback, n_channels, horizon, n_outputs, **sizes)``.
 
-    The factory seeds everything before building, so the initial weights, and then the training, are the same on
-    every run with the same seed.
+    ``training`` overrides entries of :data:`TRAINING` for this model. The factory seeds everything before
+    building, so the initial weights, and then the training, are the same on every run with the same seed.
     """
 
     def factory(task: Task, seed: int):
         set_seed(seed)
         model = build(task.lookback, len(task.channels), task.horizon, len(task.target_channels), **sizes)
-        return NeuralForecaster(model, seed=seed, **TRAINING)
+        return NeuralForecaster(model, seed=seed, **{**TRAINING, **(training or {})})
 
     return factory
 
@@ -39,6 +39,11 @@ REGISTRY = {
     "linear": lambda task, seed: baselines.LinearForecaster(target_channels=task.target_channels),
     "rnn": neural(rnn.rnn_forecaster, units=32),
     "lstm": neural(rnn.lstm_forecaster, units=32),
+    # Its step-by-step attention makes every step cost O(L): larger batches keep an epoch affordable on a CPU.
+    "attention_rnn": neural(attention_rnn.attention_rnn_forecaster, {"batch_size": 256, "learning_rate": 3e-3},
+                            units=32, score="general"),
+    "lstm_attention": neural(attention_rnn.lstm_attention_forecaster, units=32),
+    "ff_attention": neural(attention_rnn.ff_attention_forecaster, units=32),
 }
 
 

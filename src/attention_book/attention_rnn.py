@@ -1,0 +1,182 @@
+"""An RNN that looks back at its own past, and the attention forecasters of chapter 3.
+
+:class:`AttentionRNN` is the simple RNN of chapter 2 with one change. Before computing h_t it attends over all its
+earlier states h_1, ..., h_{t-1} with the last state h_{t-1} as the lookup vector, and concatenates the context
+c_t to that state:
+
+    c_t = sum_{i<t} p_i h_i,   p = softmax_i(f(h_i, h_{t-1})),   h_t = tanh(W_x x_t + W_s [h_{t-1}; c_t] + b).
+
+Because the recurrent input is now [h_{t-1}; c_t] of size 2d, the recurrent matrix W_s is (d, 2d), stored as
+``recurrent_kernel`` (2d, d). At t = 1 there is no earlier state and the context is zero.
+
+The forecasters map (B, L, C) to (B, H, C_out); :func:`layer_weights` reads the attention weights of their
+read-out (or of the attending RNN) for given windows, so that the chapters can plot where they look:
+
+* :func:`attention_rnn_forecaster` -- the attending RNN; its last state looks once more at all its states.
+* :func:`lstm_attention_forecaster` -- the common variant: an LSTM reads the window, and its last state looks at
+  all its states (attention pooling).
+* :func:`ff_attention_forecaster` -- feed-forward attention (Raffel & Ellis, 2015): every input step is embedded
+  on its own, and a learned lookup vector pools the embeddings. No recurrence at all.
+"""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+import tensorflow as tf
+from keras import ops
+
+from .attention import SCORES, AttentionPooling, attend, make_score
+from .checks import check_inputs, check_int
+from .forecasters import check_sizes, single_shot
+from .rnn import _check_sequence_shape
+
+
+@keras.saving.register_keras_serializable(package="attention_book")
+class AttentionRNN(keras.layers.Layer):
+    """The simple RNN that attends over its own earlier states before every update.
+
+    Args:
+        units: the state size d.
+        score: how h_{t-1} is compared with each earlier state: ``"dot"``, ``"scaled_dot"`` (default),
+            ``"general"`` or ``"additive"``.
+
+    Call arguments:
+        inputs: (B, T, C).
+
+    Returns:
+        ``(states, weights)``: every state h_1..h_T, (B, T, d), and the attention weights (B, T, T), where row t
+        holds the weights used to compute state t over the states before it (row 0 is all zeros).
+    """
+
+    def __init__(self, units: int, score: str = "scaled_dot", **kwargs):
+        super().__init__(**kwargs)
+        self.units = check_int("units", units)
+        if score not in SCORES:
+            raise ValueError(f"score: expected one of {', '.join(SCORES)}, got {score!r}")
+        self.score_name = score
+        self.score = make_score(score, self.units, layer_name="score")
+
+    def build(self, input_shape):
+        _check_sequence_shape(input_shape)
+        if input_shape[-1] is None or input_shape[1] is None:
+            raise ValueError(f"inputs: the time and channel axes must have known sizes, got {tuple(input_shape)}")
+        self.input_kernel = self.add_weight(shape=(input_shape[-1], self.units), initializer="glorot_uniform",
+                                            name="input_kernel")
+        # [h_{t-1}; c_t] has 2d entries, so the recurrent kernel has 2d rows: the fix to the original sketch.
+        self.recurrent_kernel = self.add_weight(shape=(2 * self.units, self.units), initializer="orthogonal",
+                                                name="recurrent_kernel")
+        self.bias = self.add_weight(shape=(self.units,), initializer="zeros", name="bias")
+        if isinstance(self.score, keras.layers.Layer):
+            self.score.build((None, input_shape[1], self.units), (None, 1, self.units))
+
+    def call(self, inputs):
+        _check_sequence_shape(inputs.shape, self.input_kernel.shape[0])
+        length = inputs.shape[1]
+        drives = ops.matmul(inputs, self.input_kernel) + self.bias  # (B, T, d): the input's share of each step
+        drives = tf.transpose(drives, (1, 0, 2))  # (T, B, d): time first, one slice per step
+        batch = tf.shape(inputs)[0]
+        positions = tf.range(length)
+
+        def step(t, state, memory, states, weights):
+            # state: (B, d) the last state; memory: (B, T, d) the states so far, zeros from row t on
+            earlier = tf.broadcast_to((positions < t)[None, None, :], (batch, 1, length))  # only states before t
+            context, step_weights = attend(memory, state[:, None, :], self.score, earlier)  # (B, 1, d), (B, 1, T)
+            joined = tf.concat([state, context[:, 0]], axis=-1)  # (B, 2d)
+            new_state = tf.tanh(drives[t] + tf.matmul(joined, self.recurrent_kernel))
+            row_t = tf.cast(positions == t, memory.dtype)[None, :, None]  # (1, T, 1)
+            memory = memory + row_t * new_state[:, None, :]
+            return t + 1, new_state, memory, states.write(t, new_state), weights.write(t, step_weights[:, 0])
+
+        _, _, _, states, weights = tf.while_loop(
+            lambda t, *_: t < length,
+            step,
+            (tf.constant(0), tf.zeros((batch, self.units), drives.dtype),
+             tf.zeros((batch, length, self.units), drives.dtype),
+             tf.TensorArray(drives.dtype, size=length), tf.TensorArray(drives.dtype, size=length)),
+        )
+        return tf.transpose(states.stack(), (1, 0, 2)), tf.transpose(weights.stack(), (1, 0, 2))
+
+    def compute_output_shape(self, input_shape):
+        batch, length = input_shape[0], input_shape[1]
+        return (batch, length, self.units), (batch, length, length)
+
+    def get_config(self):
+        return {**super().get_config(), "units": self.units, "score": self.score_name}
+
+
+def _forecaster(inputs, summary, horizon, n_outputs, name):
+    return keras.Model(inputs, single_shot(summary, horizon, n_outputs), name=name)
+
+
+def layer_weights(model: keras.Model, inputs, layer: str = "readout", batch_size: int = 256):
+    """The attention weights that the layer named ``layer`` of a trained forecaster computes for ``inputs``.
+
+    ``"readout"`` gives the read-out's weights (B, 1, L) of every forecaster here; ``"encoder"`` gives the
+    attending RNN's step-by-step weights (B, L, L).
+    """
+    _, lookback, n_channels = model.input_shape
+    inputs = check_inputs(inputs, n_channels, lookback).astype("float32")
+    try:
+        outputs = model.get_layer(layer).output
+    except ValueError:
+        raise ValueError(f"layer: {model.name} has no layer named {layer!r}") from None
+    if not isinstance(outputs, (list, tuple)) or len(outputs) != 2:
+        raise ValueError(f"layer: expected an attention layer returning (outputs, weights), got {layer!r}")
+    probe = keras.Model(model.inputs, outputs[1])
+    return np.asarray(probe.predict(inputs, batch_size=batch_size, verbose=0))
+
+
+def attention_rnn_forecaster(lookback: int, n_channels: int, horizon: int, n_outputs: int, units: int = 32,
+                             score: str = "scaled_dot") -> keras.Model:
+    """The attending RNN reads the window; its last state attends over all states once more, and [h_T; c] goes
+    to the head: (B, L, C) -> (B, H, C_out)."""
+    check_sizes(lookback, n_channels, horizon, n_outputs)
+    inputs = keras.Input((lookback, n_channels), name="window")
+    states, _ = AttentionRNN(units, score, name="encoder")(inputs)
+    last = states[:, -1:, :]
+    context, _ = AttentionPooling(score, units if score == "additive" else None, name="readout")(states, last)
+    summary = keras.layers.Concatenate(name="state_and_context")([last[:, 0], context[:, 0]])
+    return _forecaster(inputs, summary, horizon, n_outputs, "attention_rnn")
+
+
+def lstm_attention_forecaster(lookback: int, n_channels: int, horizon: int, n_outputs: int, units: int = 32,
+                              score: str = "scaled_dot") -> keras.Model:
+    """An LSTM reads the window; its last state attends over all its states, and [h_T; c] goes to the head:
+    (B, L, C) -> (B, H, C_out)."""
+    check_sizes(lookback, n_channels, horizon, n_outputs)
+    inputs = keras.Input((lookback, n_channels), name="window")
+    states = keras.layers.LSTM(check_int("units", units), return_sequences=True, name="encoder")(inputs)
+    last = states[:, -1:, :]
+    context, _ = AttentionPooling(score, units if score == "additive" else None, name="readout")(states, last)
+    summary = keras.layers.Concatenate(name="state_and_context")([last[:, 0], context[:, 0]])
+    return _forecaster(inputs, summary, horizon, n_outputs, "lstm_attention")
+
+
+def ff_attention_forecaster(lookback: int, n_channels: int, horizon: int, n_outputs: int, units: int = 32,
+                            positions: bool = True) -> keras.Model:
+    """Feed-forward attention: each step is embedded alone, e_t = tanh(W x_t + b) (+ a learned embedding of its
+    position when ``positions``), and a learned lookup vector pools the embeddings with the additive score:
+    (B, L, C) -> (B, H, C_out)."""
+    check_sizes(lookback, n_channels, horizon, n_outputs)
+    units = check_int("units", units)
+    inputs = keras.Input((lookback, n_channels), name="window")
+    embedded = keras.layers.Dense(units, activation="tanh", name="embedding")(inputs)  # (B, L, d)
+    if positions:
+        embedded = PositionEmbedding(name="positions")(embedded)
+    context, _ = AttentionPooling("additive", units, learned_query=True, name="readout")(embedded)
+    return _forecaster(inputs, context[:, 0], horizon, n_outputs, "ff_attention")
+
+
+@keras.saving.register_keras_serializable(package="attention_book")
+class PositionEmbedding(keras.layers.Layer):
+    """Adds a learned vector per position: (B, T, d) -> (B, T, d). Without it, attention pooling cannot tell
+    where in the window a step was, since it treats the steps as a set."""
+
+    def build(self, input_shape):
+        _check_sequence_shape(input_shape)
+        self.embeddings = self.add_weight(shape=(input_shape[1], input_shape[2]), initializer="zeros",
+                                          name="embeddings")
+
+    def call(self, inputs):
+        return inputs + self.embeddings[None]

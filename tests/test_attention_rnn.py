@@ -1,0 +1,177 @@
+"""Tests of attention_book.attention_rnn: the RNN that attends over its own past, and the chapter 3 forecasters."""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+import pytest
+
+from attention_book import set_seed
+from attention_book.attention_rnn import (
+    AttentionRNN, attention_rnn_forecaster, ff_attention_forecaster, layer_weights, lstm_attention_forecaster,
+)
+from attention_book.models import REGISTRY
+
+FORECASTERS = {"attention_rnn": attention_rnn_forecaster, "lstm_attention": lstm_attention_forecaster,
+               "ff_attention": ff_attention_forecaster}
+
+
+def rand(shape, seed=0):
+    return np.random.default_rng(seed).standard_normal(shape).astype(np.float32)
+
+
+def attention_rnn_reference(inputs, input_kernel, recurrent_kernel, bias, general_kernel=None):
+    """The attending RNN step by step in numpy: (B, T, C) -> states (B, T, d), weights (B, T, T)."""
+    batch, length, _ = inputs.shape
+    units = input_kernel.shape[1]
+    states = np.zeros((batch, length, units))
+    weights = np.zeros((batch, length, length))
+    state = np.zeros((batch, units))
+    for t in range(length):
+        context = np.zeros((batch, units))
+        if t > 0:
+            earlier = states[:, :t]  # (B, t, d)
+            lookup = state if general_kernel is None else state @ general_kernel.T
+            scores = np.einsum("bid,bd->bi", earlier, lookup)
+            if general_kernel is None:
+                scores = scores / np.sqrt(units)
+            p = np.exp(scores - scores.max(axis=1, keepdims=True))
+            p /= p.sum(axis=1, keepdims=True)
+            weights[:, t, :t] = p
+            context = np.einsum("bi,bid->bd", p, earlier)
+        state = np.tanh(inputs[:, t] @ input_kernel + np.concatenate([state, context], axis=1) @ recurrent_kernel + bias)
+        states[:, t] = state
+    return states, weights
+
+
+@pytest.mark.parametrize("score", ["scaled_dot", "general"])
+def test_equals_the_numpy_reference(score):
+    set_seed(0)
+    inputs = rand((3, 9, 2))
+    layer = AttentionRNN(5, score)
+    states, weights = layer(inputs)
+    kernels = [w.numpy().astype(np.float64) for w in layer.weights]
+    general = kernels[3] if score == "general" else None
+    expected_states, expected_weights = attention_rnn_reference(inputs.astype(np.float64), *kernels[:3], general)
+    np.testing.assert_allclose(states, expected_states, atol=1e-5)
+    np.testing.assert_allclose(weights, expected_weights, atol=1e-5)
+
+
+def test_recurrent_kernel_fits_the_concatenated_state():
+    layer = AttentionRNN(6)
+    layer(rand((1, 4, 3)))
+    shapes = {w.path.split("/")[-1]: tuple(w.shape) for w in layer.weights}
+    assert shapes == {"input_kernel": (3, 6), "recurrent_kernel": (12, 6), "bias": (6,)}
+
+
+def test_weights_look_only_at_earlier_states():
+    states, weights = AttentionRNN(4)(rand((2, 7, 3)))
+    weights = np.asarray(weights)
+    assert tuple(states.shape) == (2, 7, 4) and weights.shape == (2, 7, 7)
+    np.testing.assert_array_equal(weights[:, 0], 0.0)  # nothing to look at before the first step: zero, not NaN
+    np.testing.assert_array_equal(np.triu(weights[0]), 0.0)  # row t only covers states 0..t-1
+    np.testing.assert_allclose(weights[:, 1:].sum(axis=-1), 1.0, rtol=1e-5)
+    assert np.all(weights >= 0)
+
+
+@pytest.mark.parametrize("t", [0, 3, 6])
+def test_states_and_weights_are_causal(t):
+    set_seed(1)
+    layer = AttentionRNN(5)
+    inputs = rand((2, 8, 3))
+    changed = inputs.copy()
+    changed[:, t + 1:] += rand((2, 7 - t, 3), seed=4)
+    (states, weights), (new_states, new_weights) = layer(inputs), layer(changed)
+    np.testing.assert_array_equal(np.asarray(states)[:, : t + 1], np.asarray(new_states)[:, : t + 1])
+    np.testing.assert_array_equal(np.asarray(weights)[:, : t + 1], np.asarray(new_weights)[:, : t + 1])
+    if t < 7:
+        assert np.abs(np.asarray(states)[:, t + 1:] - np.asarray(new_states)[:, t + 1:]).max() > 1e-4
+
+
+def test_gradients_reach_every_weight_and_input():
+    import tensorflow as tf
+
+    layer = AttentionRNN(4, "general")
+    inputs = tf.constant(rand((2, 6, 3)))
+    with tf.GradientTape() as tape:
+        tape.watch(inputs)
+        states, _ = layer(inputs)
+        loss = tf.reduce_sum(states[:, -1] ** 2)
+    gradients = tape.gradient(loss, [inputs] + layer.trainable_weights)
+    assert all(g is not None and np.all(np.isfinite(g)) for g in gradients)
+    assert np.all(np.abs(gradients[0].numpy()).sum(axis=-1) > 0)  # every input step matters to the last state
+
+
+# ------------------------------------------------------------------------------------------------ forecasters
+
+
+@pytest.mark.parametrize("name", sorted(FORECASTERS))
+def test_forecasters_map_windows_to_forecasts_and_expose_their_weights(name):
+    model = FORECASTERS[name](12, 3, 4, 2, units=8)
+    inputs = rand((5, 12, 3))
+    assert tuple(model(inputs).shape) == (5, 4, 2)
+    weights = layer_weights(model, inputs)
+    assert weights.shape == (5, 1, 12)
+    np.testing.assert_allclose(weights.sum(axis=-1), 1.0, rtol=1e-5)
+
+
+def test_attention_rnn_forecaster_exposes_its_step_weights():
+    model = attention_rnn_forecaster(10, 2, 3, 1, units=4)
+    assert layer_weights(model, rand((2, 10, 2)), layer="encoder").shape == (2, 10, 10)
+
+
+@pytest.mark.parametrize("name", sorted(FORECASTERS))
+def test_keras_file_round_trip_gives_identical_predictions(name, tmp_path):
+    set_seed(2)
+    model = FORECASTERS[name](12, 3, 4, 2, units=6)
+    model.compile(optimizer="adam", loss="mse")
+    model.fit(rand((32, 12, 3)), rand((32, 4, 2), seed=1), epochs=1, verbose=0)
+    path = tmp_path / f"{name}.keras"
+    model.save(path)
+    loaded = keras.saving.load_model(path)
+    inputs = rand((4, 12, 3), seed=7)
+    np.testing.assert_array_equal(model.predict(inputs, verbose=0), loaded.predict(inputs, verbose=0))
+    np.testing.assert_array_equal(layer_weights(model, inputs), layer_weights(loaded, inputs))
+
+
+def test_ff_attention_without_positions_ignores_the_order_of_the_steps():
+    set_seed(3)
+    model = ff_attention_forecaster(8, 2, 3, 1, units=4, positions=False)
+    inputs = rand((2, 8, 2))
+    order = np.random.default_rng(0).permutation(8)
+    np.testing.assert_allclose(model(inputs), model(inputs[:, order]), rtol=1e-5, atol=1e-6)
+    with_positions = ff_attention_forecaster(8, 2, 3, 1, units=4)
+    assert "positions" in [layer.name for layer in with_positions.layers]
+
+
+def test_registered_in_the_command_line():
+    assert {"attention_rnn", "lstm_attention", "ff_attention"} <= set(REGISTRY)
+
+
+# ----------------------------------------------------------------------------------------------- bad inputs
+
+
+def test_bad_score_and_units():
+    with pytest.raises(ValueError, match="score: expected one of dot, scaled_dot, general, additive"):
+        AttentionRNN(4, "cosine")
+    with pytest.raises(ValueError, match="units: expected an integer >= 1"):
+        AttentionRNN(0)
+
+
+def test_wrong_rank_and_channel_mismatch():
+    with pytest.raises(ValueError, match=r"inputs: expected shape \(B, T, C\)"):
+        AttentionRNN(4)(rand((5, 3)))
+    layer = AttentionRNN(4)
+    layer(rand((1, 5, 3)))
+    with pytest.raises(ValueError, match="inputs: expected 3 channels, got 2"):
+        layer(rand((1, 5, 2)))
+
+
+def test_layer_weights_checks_its_arguments():
+    model = lstm_attention_forecaster(6, 2, 2, 1, units=3)
+    with pytest.raises(ValueError, match="inputs: expected 2 channels, got 3"):
+        layer_weights(model, rand((1, 6, 3)))
+    with pytest.raises(ValueError, match="layer: lstm_attention has no layer named 'nope'"):
+        layer_weights(model, rand((1, 6, 2)), layer="nope")
+    with pytest.raises(ValueError, match="layer: expected an attention layer"):
+        layer_weights(model, rand((1, 6, 2)), layer="head")
