@@ -158,6 +158,13 @@ def test_huge_logits_stay_finite(mask):
     np.testing.assert_allclose(weights[0, 0], expected, rtol=1e-5, atol=1e-7)
 
 
+def test_float64_scores_with_a_mask():
+    scores = np.array([[[1.0, 2.0, 3.0], [1.0, 2.0, 3.0]]])  # numpy's default dtype
+    weights = np.asarray(masked_softmax(scores, np.array([[[True, True, False], [False] * 3]])))
+    np.testing.assert_allclose(weights[0, 0], [1 / (1 + np.e), np.e / (1 + np.e), 0.0], rtol=1e-12)
+    np.testing.assert_array_equal(weights[0, 1], 0.0)
+
+
 def test_causal_mask_hides_the_future():
     np.testing.assert_array_equal(causal_mask(3), [[1, 0, 0], [1, 1, 0], [1, 1, 1]])
     scores = rand((2, 4, 4))

@@ -83,6 +83,16 @@ def test_build_model_gives_a_seeded_recurrent_forecaster_for_the_task(name, enco
     assert not np.array_equal(first.model.get_weights()[0], other.model.get_weights()[0])
 
 
+def test_build_model_overrides_training_settings():
+    task = make_task("seasonal_mix", 48, 12)
+    forecaster = build_model("attention_rnn", task, epochs=4)
+    assert forecaster.training == {**TRAINING, "batch_size": 256, "learning_rate": 3e-3, "epochs": 4}
+    with pytest.raises(ValueError, match="training: expected settings among epochs, batch_size"):
+        build_model("lstm", task, epoch=4)
+    with pytest.raises(ValueError, match="training: linear is not trained by gradient descent"):
+        build_model("linear", task, epochs=4)
+
+
 def test_evaluate_trains_the_lstm_on_lag_retrieval():
     """The registered LSTM learns the lag-retrieval task with marks anywhere in a short window."""
     task = make_task("lag_retrieval", 12, 1)

@@ -23,6 +23,7 @@ from __future__ import annotations
 import math
 
 import keras
+import numpy as np
 from keras import ops
 
 from .checks import check_int
@@ -170,7 +171,7 @@ def masked_softmax(scores, mask=None):
     mask = ops.convert_to_tensor(mask)
     check_mask(mask, tuple(scores.shape))
     mask = ops.broadcast_to(mask, ops.shape(scores))
-    lowest = ops.cast(-3.0e38 if scores.dtype == "float32" else -1.0e300, scores.dtype)
+    lowest = ops.cast(np.finfo(keras.backend.standardize_dtype(scores.dtype)).min, scores.dtype)
     row_max = ops.max(ops.where(mask, scores, lowest), axis=-1, keepdims=True)
     shifted = ops.where(mask, scores - row_max, ops.zeros_like(scores))  # <= 0 where it counts; no overflow
     exponentials = ops.where(mask, ops.exp(shifted), ops.zeros_like(scores))

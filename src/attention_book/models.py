@@ -54,9 +54,20 @@ def check_model_name(name: str) -> str:
     return name
 
 
-def build_model(name: str, task: Task, seed: int = 0):
-    """An unfitted forecaster of the registered kind ``name`` for ``task``."""
-    return REGISTRY[check_model_name(name)](task, seed)
+def build_model(name: str, task: Task, seed: int = 0, **training):
+    """An unfitted forecaster of the registered kind ``name`` for ``task``.
+
+    ``training`` overrides the training settings of a neural model (e.g. ``epochs=4`` to fit a time budget).
+    """
+    model = REGISTRY[check_model_name(name)](task, seed)
+    if training:
+        if not isinstance(model, NeuralForecaster):
+            raise ValueError(f"training: {name} is not trained by gradient descent, got settings {training}")
+        unknown = set(training) - set(TRAINING)
+        if unknown:
+            raise ValueError(f"training: expected settings among {', '.join(TRAINING)}, got {', '.join(sorted(unknown))}")
+        model.training = {**model.training, **training}
+    return model
 
 
 def evaluate_on_task(name: str, task: Task, seed: int = 0) -> dict:
