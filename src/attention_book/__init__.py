@@ -4,7 +4,9 @@ One module per concept: ``checks`` (argument checks), ``data`` (ETT files), ``sy
 answers), ``windows`` (split, standardise, window), ``tasks`` (all of that for one data name), ``baselines``,
 ``metrics``, ``results`` (the growing table and the published rows), ``rnn`` (the hand-written RNN and the
 recurrent forecasters), ``forecasters`` (the interface every neural forecaster shares), ``training``, ``memory``
-(how far back a model remembers), ``models`` (every model by name), ``plots``, ``seasonality`` and ``session``.
+(how far back a model remembers), ``attention`` (scores, masked softmax, pooling), ``attention_rnn`` (the RNN
+that attends over its own past, and the attention forecasters), ``models`` (every model by name), ``plots``,
+``seasonality`` and ``session``.
 """
 
 from .session import quiet_tensorflow, set_seed
