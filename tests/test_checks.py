@@ -33,3 +33,14 @@ def test_check_inputs_names_the_problem(inputs, kwargs, match):
 def test_check_inputs_passes_good_arrays_through():
     inputs = np.ones((2, 4, 3), dtype=np.float32)
     assert check_inputs(inputs, n_channels=3, lookback=4) is inputs
+
+
+def test_check_sequence_shape_accepts_unknown_sizes_and_names_what_is_wrong():
+    from attention_book.checks import check_sequence_shape
+
+    check_sequence_shape((None, None, 3), 3)
+    check_sequence_shape((2, 5, None), 3)  # the channel size is not known yet
+    with pytest.raises(ValueError, match=r"inputs: expected shape \(B, T, C\), got shape \(5, 3\)"):
+        check_sequence_shape((5, 3))
+    with pytest.raises(ValueError, match=r"inputs: expected 3 channels, got 2 \(shape \(None, 5, 2\)\)"):
+        check_sequence_shape((None, 5, 2), 3)

@@ -10,7 +10,7 @@ import pytest
 from keras import ops
 
 from attention_book import set_seed
-from attention_book.memory import LagSweep, lag_sweep, state_gradient_norms
+from attention_book.memory import LagSweep, decay_per_step, lag_sweep, state_gradient_norms
 from attention_book.rnn import HandRNN, lstm_forecaster, rnn_reference
 
 
@@ -107,3 +107,18 @@ def test_sweep_is_reproducible(small_sweep):
 def test_bad_bands(bands, message):
     with pytest.raises(ValueError, match=message):
         lag_sweep(lstm_forecaster, bands, length=12)
+
+
+def test_decay_per_step_recovers_a_geometric_rate():
+    assert decay_per_step(3.0 * 0.8 ** np.arange(100)) == pytest.approx(0.8, rel=1e-9)
+    assert decay_per_step(np.ones(10), steps=5) == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("norms, message", [
+    (np.ones(10), "norms: expected a vector of at least 60 values"),
+    (np.zeros(80), "norms: expected positive finite values"),
+    (np.ones((2, 80)), "norms: expected a vector"),
+])
+def test_decay_per_step_bad_norms(norms, message):
+    with pytest.raises(ValueError, match=message):
+        decay_per_step(norms)

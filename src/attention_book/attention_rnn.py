@@ -27,9 +27,8 @@ import tensorflow as tf
 from keras import ops
 
 from .attention import SCORES, AttentionPooling, attend, make_score
-from .checks import check_inputs, check_int
+from .checks import check_inputs, check_int, check_sequence_shape
 from .forecasters import check_sizes, single_shot
-from .rnn import _check_sequence_shape
 
 
 @keras.saving.register_keras_serializable(package="attention_book")
@@ -58,7 +57,7 @@ class AttentionRNN(keras.layers.Layer):
         self.score = make_score(score, self.units, layer_name="score")
 
     def build(self, input_shape):
-        _check_sequence_shape(input_shape)
+        check_sequence_shape(input_shape)
         if input_shape[-1] is None or input_shape[1] is None:
             raise ValueError(f"inputs: the time and channel axes must have known sizes, got {tuple(input_shape)}")
         self.input_kernel = self.add_weight(shape=(input_shape[-1], self.units), initializer="glorot_uniform",
@@ -71,7 +70,7 @@ class AttentionRNN(keras.layers.Layer):
             self.score.build((None, input_shape[1], self.units), (None, 1, self.units))
 
     def call(self, inputs):
-        _check_sequence_shape(inputs.shape, self.input_kernel.shape[0])
+        check_sequence_shape(inputs.shape, self.input_kernel.shape[0])
         length = inputs.shape[1]
         drives = ops.matmul(inputs, self.input_kernel) + self.bias  # (B, T, d): the input's share of each step
         drives = tf.transpose(drives, (1, 0, 2))  # (T, B, d): time first, one slice per step
@@ -105,6 +104,13 @@ class AttentionRNN(keras.layers.Layer):
         return {**super().get_config(), "units": self.units, "score": self.score_name}
 
 
+def _state_and_context(states, score: str, units: int):
+    """The read-out of the recurrent forecasters: the last state attends over all states, (B, T, d) -> [h_T; c]."""
+    last = states[:, -1:, :]
+    context, _ = AttentionPooling(score, units if score == "additive" else None, name="readout")(states, last)
+    return keras.layers.Concatenate(name="state_and_context")([last[:, 0], context[:, 0]])
+
+
 def _forecaster(inputs, summary, horizon, n_outputs, name):
     return keras.Model(inputs, single_shot(summary, horizon, n_outputs), name=name)
 
@@ -134,10 +140,7 @@ def attention_rnn_forecaster(lookback: int, n_channels: int, horizon: int, n_out
     check_sizes(lookback, n_channels, horizon, n_outputs)
     inputs = keras.Input((lookback, n_channels), name="window")
     states, _ = AttentionRNN(units, score, name="encoder")(inputs)
-    last = states[:, -1:, :]
-    context, _ = AttentionPooling(score, units if score == "additive" else None, name="readout")(states, last)
-    summary = keras.layers.Concatenate(name="state_and_context")([last[:, 0], context[:, 0]])
-    return _forecaster(inputs, summary, horizon, n_outputs, "attention_rnn")
+    return _forecaster(inputs, _state_and_context(states, score, units), horizon, n_outputs, "attention_rnn")
 
 
 def lstm_attention_forecaster(lookback: int, n_channels: int, horizon: int, n_outputs: int, units: int = 32,
@@ -147,10 +150,7 @@ def lstm_attention_forecaster(lookback: int, n_channels: int, horizon: int, n_ou
     check_sizes(lookback, n_channels, horizon, n_outputs)
     inputs = keras.Input((lookback, n_channels), name="window")
     states = keras.layers.LSTM(check_int("units", units), return_sequences=True, name="encoder")(inputs)
-    last = states[:, -1:, :]
-    context, _ = AttentionPooling(score, units if score == "additive" else None, name="readout")(states, last)
-    summary = keras.layers.Concatenate(name="state_and_context")([last[:, 0], context[:, 0]])
-    return _forecaster(inputs, summary, horizon, n_outputs, "lstm_attention")
+    return _forecaster(inputs, _state_and_context(states, score, units), horizon, n_outputs, "lstm_attention")
 
 
 def ff_attention_forecaster(lookback: int, n_channels: int, horizon: int, n_outputs: int, units: int = 32,
@@ -174,7 +174,7 @@ class PositionEmbedding(keras.layers.Layer):
     where in the window a step was, since it treats the steps as a set."""
 
     def build(self, input_shape):
-        _check_sequence_shape(input_shape)
+        check_sequence_shape(input_shape)
         self.embeddings = self.add_weight(shape=(input_shape[1], input_shape[2]), initializer="zeros",
                                           name="embeddings")
 

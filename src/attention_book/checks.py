@@ -27,3 +27,13 @@ def check_inputs(inputs, n_channels: int | None = None, lookback: int | None = N
     if not np.all(np.isfinite(inputs)):
         raise ValueError("inputs: contains NaN or infinity")
     return inputs
+
+
+def check_sequence_shape(shape, n_channels: int | None = None) -> None:
+    """A ``ValueError`` unless the (possibly symbolic) ``shape`` is (B, T, C), with ``n_channels`` channels when
+    given. Meant for layers: sizes not known yet (``None``) are not compared."""
+    shape = tuple(shape)
+    if len(shape) != 3:
+        raise ValueError(f"inputs: expected shape (B, T, C), got shape {shape}")
+    if n_channels is not None and shape[2] is not None and shape[2] != n_channels:
+        raise ValueError(f"inputs: expected {n_channels} channels, got {shape[2]} (shape {shape})")

@@ -53,6 +53,18 @@ def state_gradient_norms(encoder, inputs) -> np.ndarray:
     return np.asarray(tf.reduce_mean(norms, axis=0), dtype=np.float64)[::-1].copy()
 
 
+def decay_per_step(norms, steps: int = 60) -> float:
+    """The factor by which gradient ``norms`` (as from :func:`state_gradient_norms`) shrink per step back:
+    exp of the least-squares slope of log(norm) against k over k = 0, ..., steps - 1."""
+    norms = np.asarray(norms, dtype=np.float64)
+    steps = check_int("steps", steps, minimum=2)
+    if norms.ndim != 1 or norms.size < steps:
+        raise ValueError(f"norms: expected a vector of at least {steps} values, got shape {norms.shape}")
+    if not np.all(np.isfinite(norms[:steps]) & (norms[:steps] > 0)):
+        raise ValueError(f"norms: expected positive finite values in the first {steps}, got zeros, NaN or infinity")
+    return float(np.exp(np.polyfit(np.arange(steps), np.log(norms[:steps]), 1)[0]))
+
+
 @dataclass(frozen=True)
 class LagSweep:
     """The result of :func:`lag_sweep`, one entry per band of lags.
