@@ -12,12 +12,15 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import data, synthetic
+from .calendar import CALENDAR_CHANNELS, calendar_features
 from .checks import check_int
 from .windows import ETT_ROWS, SPLITS, Standardizer, Windows, ett_borders, fraction_borders, window_arrays
 
 #: Synthetic tasks reachable by name, with the window counts of their splits.
 SYNTHETIC_TASKS = ("lag_retrieval", "seasonal_mix")
 LAG_RETRIEVAL_SIZES = {"train": 4000, "val": 1000, "test": 1000}
+#: The first hour of the seasonal mixture: a Monday, so that its weekend dip falls on Saturday and Sunday.
+SEASONAL_MIX_START = np.datetime64("2024-01-01T00", "h")
 
 
 @dataclass(frozen=True)
@@ -28,6 +31,8 @@ class Task:
     (N, H, C_out). ``target_channels``: the input channels that the targets are (baselines copy from them).
     ``season``: the natural seasonal period in steps. ``standardizer``: fitted on training rows, if any.
     ``truth``: the ground truth of a synthetic task (e.g. the marked positions of each split's windows).
+    ``calendar``: the inputs end with the four channels of :data:`~attention_book.calendar.CALENDAR_CHANNELS`,
+    which are inputs only, never targets.
     """
 
     name: str
@@ -41,13 +46,23 @@ class Task:
     season: int
     standardizer: Standardizer | None = None
     truth: dict = field(default_factory=dict)
+    calendar: bool = False
 
 
-def series_task(name, values, channels, lookback, horizon, borders, *, season) -> Task:
-    """Standardise ``values`` (T, C) with the training rows of ``borders`` and cut every split into windows."""
+def series_task(name, values, channels, lookback, horizon, borders, *, season, timestamps=None) -> Task:
+    """Standardise ``values`` (T, C) with the training rows of ``borders`` and cut every split into windows.
+
+    With ``timestamps`` (T,), the calendar features of every row are appended to the inputs (not standardised,
+    not forecast).
+    """
     train_start, train_end = borders["train"]
     standardizer = Standardizer().fit(values[train_start:train_end])
     scaled = standardizer.transform(values)
+    targets = list(range(len(channels)))
+    if timestamps is not None:
+        if len(timestamps) != len(values):
+            raise ValueError(f"timestamps: expected one per row, {len(values)}, got {len(timestamps)}")
+        scaled = np.concatenate([scaled, calendar_features(timestamps)], axis=1)
     splits = {}
     for split in SPLITS:
         start, end = borders[split]
@@ -56,28 +71,37 @@ def series_task(name, values, channels, lookback, horizon, borders, *, season) -
                 f"lookback, horizon: the {split} split has {end - start} rows, fewer than one window of "
                 f"lookback + horizon = {lookback + horizon}"
             )
-        splits[split] = window_arrays(scaled, lookback, horizon, start=start, end=end)
+        splits[split] = window_arrays(scaled, lookback, horizon, start=start, end=end, target_channels=targets)
+    calendar = timestamps is not None
     return Task(
-        name, tuple(channels), tuple(range(len(channels))), lookback, horizon, season=season,
-        standardizer=standardizer, **splits,
+        name, tuple(channels) + (CALENDAR_CHANNELS if calendar else ()), tuple(targets), lookback, horizon,
+        season=season, standardizer=standardizer, calendar=calendar, **splits,
     )
 
 
-def make_task(data_name: str | os.PathLike, lookback: int = 336, horizon: int = 96, *, seed: int = 0) -> Task:
+def make_task(data_name: str | os.PathLike, lookback: int = 336, horizon: int = 96, *, seed: int = 0,
+              calendar: bool = False) -> Task:
     """Build the task named ``data_name``.
 
     ``data_name`` is an ETT name (``ETTh1``, ``ETTh2``; standard protocol), a path to a CSV file with the ETT
     columns (same protocol), ``lag_retrieval`` (``lookback`` is the window length T, ``horizon`` must be 1), or
-    ``seasonal_mix`` (a chronological 70/10/20 split). ``seed`` seeds the synthetic generators.
+    ``seasonal_mix`` (a chronological 70/10/20 split; its hours start on a Monday at 00:00). ``seed`` seeds the
+    synthetic generators. ``calendar``: append the calendar features (hour of day, hour of week) to the inputs.
     """
     lookback, horizon = check_int("lookback", lookback), check_int("horizon", horizon)
+    if not isinstance(calendar, bool):
+        raise ValueError(f"calendar: expected True or False, got {calendar!r}")
     text = os.fspath(data_name)
     if text == "lag_retrieval":
+        if calendar:
+            raise ValueError("calendar: lag_retrieval windows have no time of day, so expected False, got True")
         return _lag_retrieval_task(lookback, horizon, seed)
     if text == "seasonal_mix":
         mix = synthetic.seasonal_mix(seed=seed)
         borders = fraction_borders(len(mix.values), lookback)
-        task = series_task(text, mix.values, mix.channels, lookback, horizon, borders, season=mix.periods[1])
+        hours = SEASONAL_MIX_START + np.arange(len(mix.values)) * np.timedelta64(1, "h") if calendar else None
+        task = series_task(text, mix.values, mix.channels, lookback, horizon, borders, season=mix.periods[1],
+                           timestamps=hours)
         task.truth.update(periods=mix.periods, delays=mix.delays)
         return task
     series = data.load_ett(text)
@@ -88,7 +112,8 @@ def make_task(data_name: str | os.PathLike, lookback: int = 336, horizon: int = 
             "(12 + 4 + 4 months of 30 days)"
         )
     borders = ett_borders(len(series.values), lookback)
-    return series_task(name, series.values, series.channels, lookback, horizon, borders, season=24)
+    return series_task(name, series.values, series.channels, lookback, horizon, borders, season=24,
+                       timestamps=series.timestamps if calendar else None)
 
 
 def _lag_retrieval_task(lookback: int, horizon: int, seed: int) -> Task:

@@ -1,0 +1,265 @@
+"""Sequence to sequence: an encoder reads the window, a decoder writes the forecast one step at a time.
+
+The encoder (an LSTM or a GRU) turns the window x_1..x_L into states v_1..v_L, (B, L, d). The decoder starts from
+the encoder's last state and, for each forecast step t = 1..H, takes the previous value y_{t-1} (the last observed
+value at t = 1) and emits y_t. Three decoders, one class:
+
+* ``attention="none"`` -- the plain encoder-decoder (Sutskever et al., 2014; Cho et al., 2014): everything the
+  decoder knows about the window went through the encoder's last state.
+* ``attention="bahdanau"`` -- additive attention (Bahdanau et al., 2015). *Before* the update, the previous
+  decoder state h_{t-1} scores every encoder state, z_i = w^T tanh(W_1 v_i + W_2 h_{t-1}); the context
+  c_t = sum_i softmax(z)_i v_i joins the cell's input, and the output reads [h_t; c_t].
+* ``attention="luong"`` -- Luong et al. (2015): the cell updates first, then the *new* state h_t scores the encoder
+  states (dot or general score) and the output reads tanh(W_c [c_t; h_t]).
+
+Training uses teacher forcing: the decoder's input at step t is the true y_{t-1}. At inference it runs free and
+feeds back its own prediction. :class:`Seq2SeqModel` does both inside ``model.fit``: its training step forces,
+while validation, ``predict`` and ``evaluate`` run free, so early stopping watches the error a user will see.
+:func:`teacher_forced_predict` gives the forced forecasts, to measure the gap (exposure bias).
+
+Known future covariates: with ``calendar=True`` the window's last four channels are the calendar features of
+:mod:`~attention_book.calendar`; the decoder then also gets, at each step, the calendar of the hour it forecasts.
+"""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+import tensorflow as tf
+from keras import ops
+
+from . import calendar as calendar_module
+from .attention import attend, make_score
+from .checks import check_inputs, check_int, check_sequence_shape
+from .forecasters import check_sizes
+
+CELLS = ("lstm", "gru")
+ATTENTIONS = ("none", "bahdanau", "luong")
+#: The scores each attention style may use; the first one is its default.
+STYLE_SCORES = {"none": (None,), "bahdanau": ("additive",), "luong": ("general", "dot", "scaled_dot")}
+
+
+def _check_choice(name: str, value, choices) -> str:
+    if value not in choices:
+        raise ValueError(f"{name}: expected one of {', '.join(map(str, choices))}, got {value!r}")
+    return value
+
+
+@keras.saving.register_keras_serializable(package="attention_book")
+class AttentionDecoder(keras.layers.Layer):
+    """Writes H forecast steps from the encoder states, with or without attention over them.
+
+    Args:
+        horizon: number of steps H.
+        n_outputs: values per step, C_out.
+        units: the decoder state size d; it must equal the encoder's, whose last state starts the decoder.
+        cell: ``"lstm"`` or ``"gru"``.
+        attention: ``"none"``, ``"bahdanau"`` or ``"luong"`` (see the module docstring).
+        score: the score of the attention; Bahdanau's is ``"additive"``, Luong's ``"general"`` (default), ``"dot"``
+            or ``"scaled_dot"``.
+        n_covariates: known future covariates per step, F (0: none).
+
+    Call arguments:
+        encoder_states: (B, L, d).
+        initial_state: the encoder's last state, a list: [h, c] for an LSTM, [h] for a GRU, each (B, d).
+        first_value: (B, C_out), the last observed value, the decoder's first input.
+        covariates: (B, H, F) when ``n_covariates`` > 0, else None.
+        targets: (B, H, C_out) to teacher-force (the input at step t is targets[:, t - 1]); None to run free.
+
+    Returns:
+        ``(forecast, weights)``: (B, H, C_out) and the attention weights (B, H, L); all zero without attention.
+    """
+
+    def __init__(self, horizon: int, n_outputs: int, units: int = 32, cell: str = "lstm",
+                 attention: str = "bahdanau", score: str | None = None, n_covariates: int = 0, **kwargs):
+        super().__init__(**kwargs)
+        self.horizon = check_int("horizon", horizon)
+        self.n_outputs = check_int("n_outputs", n_outputs)
+        self.units = check_int("units", units)
+        self.cell_name = _check_choice("cell", cell, CELLS)
+        self.attention = _check_choice("attention", attention, ATTENTIONS)
+        self.score_name = STYLE_SCORES[attention][0] if score is None else _check_choice(
+            f"score (for attention={attention!r})", score, STYLE_SCORES[attention])
+        self.n_covariates = check_int("n_covariates", n_covariates, minimum=0)
+        cell_class = keras.layers.LSTMCell if cell == "lstm" else keras.layers.GRUCell
+        self.cell = cell_class(self.units, name="cell")
+        self.score = None if self.score_name is None else make_score(self.score_name, self.units, "score")
+        self.combine = keras.layers.Dense(self.units, activation="tanh", name="combine") if attention == "luong" else None
+        self.readout = keras.layers.Dense(self.n_outputs, name="readout")
+
+    def build(self, encoder_states_shape, initial_state_shape=None, first_value_shape=None, covariates_shape=None,
+              targets_shape=None):
+        check_sequence_shape(encoder_states_shape)
+        width = encoder_states_shape[-1]
+        if width != self.units:
+            raise ValueError(f"encoder_states: expected width d = {self.units} (the decoder's units), got {width}; "
+                             "the encoder and the decoder must have the same state size")
+        context = self.units if self.attention == "bahdanau" else 0
+        self.cell.build((None, self.n_outputs + self.n_covariates + context))
+        if isinstance(self.score, keras.layers.Layer):
+            self.score.build((None, encoder_states_shape[1], width), (None, 1, self.units))
+        if self.combine is not None:
+            self.combine.build((None, 2 * self.units))
+        self.readout.build((None, self.units + context))
+
+    def step(self, previous, covariate, states, encoder_states):
+        """One decoder step: previous (B, C_out), covariate (B, F) or None, states (list of (B, d)), encoder
+        states (B, L, d) -> (output (B, C_out), new states, weights (B, L))."""
+        parts = [previous] if covariate is None else [previous, covariate]
+        if self.attention == "bahdanau":  # the previous state looks first, and the context feeds the update
+            context, weights = attend(encoder_states, states[0][:, None, :], self.score)
+            parts.append(context[:, 0])
+        hidden, states = self.cell(ops.concatenate(parts, axis=-1), states)
+        if self.attention == "bahdanau":
+            features = ops.concatenate([hidden, context[:, 0]], axis=-1)
+        elif self.attention == "luong":  # the new state looks, and the context shapes the output only
+            context, weights = attend(encoder_states, hidden[:, None, :], self.score)
+            features = self.combine(ops.concatenate([context[:, 0], hidden], axis=-1))
+        else:
+            features, weights = hidden, ops.zeros_like(encoder_states[:, None, :, 0])
+        return self.readout(features), list(states), weights[:, 0]
+
+    def call(self, encoder_states, initial_state, first_value, covariates=None, targets=None):
+        check_sequence_shape(encoder_states.shape, self.units)
+        n_states = 2 if self.cell_name == "lstm" else 1
+        if len(initial_state) != n_states or any(tuple(s.shape)[-1] != self.units for s in initial_state):
+            raise ValueError(f"initial_state: expected {n_states} tensor(s) of shape (B, {self.units}) for an "
+                             f"{self.cell_name.upper()} decoder, got shapes {[tuple(s.shape) for s in initial_state]}")
+        if tuple(first_value.shape)[-1] != self.n_outputs:
+            raise ValueError(f"first_value: expected shape (B, {self.n_outputs}), got {tuple(first_value.shape)}")
+        for name, tensor, width in (("covariates", covariates, self.n_covariates), ("targets", targets, self.n_outputs)):
+            if name == "covariates" and (tensor is None) != (width == 0):
+                raise ValueError(f"covariates: expected {'None' if width == 0 else f'shape (B, {self.horizon}, {width})'}"
+                                 f", got {None if tensor is None else tuple(tensor.shape)}")
+            if tensor is not None and tuple(tensor.shape)[1:] != (self.horizon, width):
+                raise ValueError(f"{name}: expected shape (B, {self.horizon}, {width}), got {tuple(tensor.shape)}")
+        # time first, so that step t reads slice [t]
+        covariates = None if covariates is None else tf.transpose(covariates, (1, 0, 2))
+        targets = None if targets is None else tf.transpose(targets, (1, 0, 2))
+        dtype = encoder_states.dtype
+
+        def body(t, previous, states, outputs, weights):
+            covariate = None if covariates is None else covariates[t]
+            output, states, step_weights = self.step(previous, covariate, states, encoder_states)
+            fed_back = output if targets is None else targets[t]  # free running, or teacher forcing
+            return t + 1, fed_back, states, outputs.write(t, output), weights.write(t, step_weights)
+
+        _, _, _, outputs, weights = tf.while_loop(
+            lambda t, *_: t < self.horizon,
+            body,
+            (tf.constant(0), ops.cast(first_value, dtype), [ops.cast(s, dtype) for s in initial_state],
+             tf.TensorArray(dtype, size=self.horizon), tf.TensorArray(dtype, size=self.horizon)),
+        )
+        return tf.transpose(outputs.stack(), (1, 0, 2)), tf.transpose(weights.stack(), (1, 0, 2))
+
+    def compute_output_shape(self, encoder_states_shape, *args, **kwargs):
+        batch, length = encoder_states_shape[0], encoder_states_shape[1]
+        return (batch, self.horizon, self.n_outputs), (batch, self.horizon, length)
+
+    def get_config(self):
+        return {**super().get_config(), "horizon": self.horizon, "n_outputs": self.n_outputs, "units": self.units,
+                "cell": self.cell_name, "attention": self.attention, "score": self.score_name,
+                "n_covariates": self.n_covariates}
+
+
+@keras.saving.register_keras_serializable(package="attention_book")
+class Seq2Seq(keras.layers.Layer):
+    """Encoder and decoder together: window (B, L, C) -> ``(forecast (B, H, C_out), weights (B, H, L))``.
+
+    The forecast channels are the window's first ``n_outputs`` channels (as in every task of the book); with
+    ``calendar`` its last four channels are the calendar features, whose future values feed the decoder.
+
+    Args:
+        horizon, n_outputs, units, cell, attention, score: as for :class:`AttentionDecoder`.
+        calendar: use the calendar features as known future covariates.
+        teacher_forcing: how :class:`Seq2SeqModel` trains: with the true previous values (True) or free (False).
+
+    Call arguments: ``window`` (B, L, C); ``targets`` (B, H, C_out) to teacher-force, else None.
+    """
+
+    def __init__(self, horizon: int, n_outputs: int, units: int = 32, cell: str = "lstm",
+                 attention: str = "bahdanau", score: str | None = None, calendar: bool = False,
+                 teacher_forcing: bool = True, **kwargs):
+        super().__init__(**kwargs)
+        for name, flag in (("calendar", calendar), ("teacher_forcing", teacher_forcing)):
+            if not isinstance(flag, bool):
+                raise ValueError(f"{name}: expected True or False, got {flag!r}")
+        self.calendar, self.teacher_forcing = calendar, teacher_forcing
+        n_covariates = len(calendar_module.CALENDAR_CHANNELS) if calendar else 0
+        self.decoder = AttentionDecoder(horizon, n_outputs, units, cell, attention, score, n_covariates,
+                                        name="decoder")
+        recurrent = keras.layers.LSTM if cell == "lstm" else keras.layers.GRU
+        self.encoder = recurrent(units, return_sequences=True, return_state=True, name="encoder")
+
+    def build(self, window_shape, targets_shape=None):
+        check_sequence_shape(window_shape)
+        needed = self.decoder.n_outputs + (len(calendar_module.CALENDAR_CHANNELS) if self.calendar else 0)
+        if window_shape[-1] is None or window_shape[-1] < needed:
+            raise ValueError(f"window: expected at least {needed} channels ({self.decoder.n_outputs} forecast"
+                             f"{' + 4 calendar' if self.calendar else ''}), got shape {tuple(window_shape)}")
+        self.encoder.build(window_shape)
+        self.decoder.build((None, window_shape[1], self.decoder.units))
+
+    def call(self, window, targets=None):
+        encoded = self.encoder(window)
+        states, last_states = encoded[0], list(encoded[1:])
+        first_value = window[:, -1, : self.decoder.n_outputs]
+        covariates = calendar_module.advance(window[:, -1, -4:], self.decoder.horizon) if self.calendar else None
+        return self.decoder(states, last_states, first_value, covariates, targets)
+
+    def compute_output_shape(self, window_shape, targets_shape=None):
+        return self.decoder.compute_output_shape((window_shape[0], window_shape[1], self.decoder.units))
+
+    def get_config(self):
+        decoder = self.decoder.get_config()
+        return {**super().get_config(), **{k: decoder[k] for k in ("horizon", "n_outputs", "units", "cell",
+                                                                      "attention", "score")},
+                "calendar": self.calendar, "teacher_forcing": self.teacher_forcing}
+
+
+@keras.saving.register_keras_serializable(package="attention_book")
+class Seq2SeqModel(keras.Model):
+    """A functional model around one :class:`Seq2Seq` layer named ``"seq2seq"`` whose training step
+    teacher-forces when the layer says so. Everything else (validation, ``predict``, ``evaluate``) runs free."""
+
+    def train_step(self, data):
+        window, targets = data[0], data[1]
+        layer = self.get_layer("seq2seq")
+        if not layer.teacher_forcing:
+            return super().train_step(data)
+        with tf.GradientTape() as tape:
+            forecast, _ = layer(window, targets, training=True)
+            loss = self.compute_loss(x=window, y=targets, y_pred=forecast, training=True)
+        gradients = tape.gradient(loss, self.trainable_weights)
+        self.optimizer.apply(gradients, self.trainable_weights)
+        for metric in self.metrics:
+            if metric.name == "loss":
+                metric.update_state(loss)
+            else:
+                metric.update_state(targets, forecast)
+        return {metric.name: metric.result() for metric in self.metrics}
+
+
+def seq2seq_forecaster(lookback: int, n_channels: int, horizon: int, n_outputs: int, units: int = 32,
+                       attention: str = "bahdanau", score: str | None = None, cell: str = "lstm",
+                       calendar: bool = False, teacher_forcing: bool = True) -> Seq2SeqModel:
+    """An encoder-decoder forecaster (B, L, C) -> (B, H, C_out); see :class:`Seq2Seq` for the arguments."""
+    check_sizes(lookback, n_channels, horizon, n_outputs)
+    window = keras.Input((lookback, n_channels), name="window")
+    forecast, _ = Seq2Seq(horizon, n_outputs, units, cell, attention, score, calendar, teacher_forcing,
+                          name="seq2seq")(window)
+    return Seq2SeqModel(window, forecast, name=f"seq2seq_{attention}")
+
+
+def teacher_forced_predict(model: keras.Model, inputs, targets, batch_size: int = 256) -> np.ndarray:
+    """The forecasts (N, H, C_out) of a seq2seq ``model`` when every step gets the true previous value."""
+    _, lookback, n_channels = model.input_shape
+    _, horizon, n_outputs = model.output_shape
+    inputs = check_inputs(inputs, n_channels, lookback).astype(np.float32)
+    targets = np.asarray(targets, np.float32)
+    if targets.shape != (inputs.shape[0], horizon, n_outputs):
+        raise ValueError(f"targets: expected shape ({inputs.shape[0]}, {horizon}, {n_outputs}), got {targets.shape}")
+    layer = model.get_layer("seq2seq")
+    forced = tf.function(lambda window, truth: layer(window, truth)[0])
+    batches = [forced(inputs[i:i + batch_size], targets[i:i + batch_size]) for i in range(0, len(inputs), batch_size)]
+    return np.concatenate([np.asarray(batch) for batch in batches])
