@@ -62,3 +62,18 @@ def test_unrolled_rnn_without_head_and_bad_steps(ax):
     assert "forecast head" not in [text.get_text() for text in ax.texts]
     with pytest.raises(ValueError, match="n_steps: expected an integer >= 1"):
         plots.unrolled_rnn(ax, 0)
+
+
+@pytest.mark.parametrize("attention", [False, True])
+def test_encoder_decoder_draws_both_halves_and_attention_lines_only_with_attention(ax, attention):
+    plots.encoder_decoder(ax, 4, 3, attention=attention)
+    texts = [text.get_text() for text in ax.texts]
+    assert sum(t.startswith(r"$\mathbf{v}_") for t in texts) == 4
+    assert sum(t.startswith(r"$\mathbf{h}_") for t in texts) == 3
+    assert sum(t.startswith(r"$\hat y_") for t in texts) == 3
+    assert len(ax.get_lines()) == (4 * 3 if attention else 0)
+
+
+def test_encoder_decoder_rejects_bad_sizes(ax):
+    with pytest.raises(ValueError, match="n_outputs: expected an integer >= 1, got 0"):
+        plots.encoder_decoder(ax, 3, 0)

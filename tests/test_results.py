@@ -119,3 +119,12 @@ def test_add_rejects_bad_scores(mse, mae, name):
     with pytest.raises(ValueError, match=name):
         table.add("model", mse, mae)
     assert table.rows == []  # nothing half-added
+
+
+def test_lstma_rows_are_the_informer_numbers_and_say_they_are_not_comparable():
+    from attention_book.results import LSTMA_ETTH1, SOURCES
+
+    assert [(row.model, row.mse, row.mae) for row in LSTMA_ETTH1] == [
+        ("LSTMa (H = 48)", 0.702, 0.675), ("LSTMa (H = 168)", 1.212, 0.867)]
+    assert all(row.source == "zhou2021informer" and "not comparable" in row.note for row in LSTMA_ETTH1)
+    assert SOURCES["zhou2021informer"].startswith("Zhou et al. (2021)")

@@ -28,6 +28,9 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--lookback", type=int, default=336, help="input window length L (default 336)")
     evaluate.add_argument("--horizon", type=int, default=96, help="forecast horizon H (default 96)")
     evaluate.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    evaluate.add_argument("--calendar", action="store_true",
+                          help="add hour-of-day and hour-of-week features to the inputs (seq2seq decoders also "
+                               "get them for the hours they forecast)")
     commands.add_parser("models", help="list the registered models")
     return parser
 
@@ -49,7 +52,8 @@ def main(argv=None) -> int:
         print(f"error: --{error}", file=sys.stderr)
         return USAGE_ERROR
     try:
-        row = models.evaluate(args.model, args.data, args.lookback, args.horizon, seed=args.seed)
+        row = models.evaluate(args.model, args.data, args.lookback, args.horizon, seed=args.seed,
+                              calendar=args.calendar)
     except DataError as error:
         print(f"error: --data: {error}", file=sys.stderr)
         return DATA_ERROR

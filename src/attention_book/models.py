@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import time
 
-from . import attention_rnn, baselines, metrics, rnn
+from . import attention_rnn, baselines, metrics, rnn, seq2seq
 from .forecasters import NeuralForecaster
 from .session import set_seed
 from .tasks import Task, make_task
@@ -33,6 +33,20 @@ def neural(build, training=None, **sizes):
     return factory
 
 
+def seq2seq_model(attention: str, training=None, **sizes):
+    """A registry factory for the encoder-decoder with the given ``attention``; it gives the decoder the calendar
+    of the hours it forecasts when the task has calendar channels."""
+
+    def factory(task: Task, seed: int):
+        build = neural(seq2seq.seq2seq_forecaster, training, attention=attention, calendar=task.calendar, **sizes)
+        return build(task, seed)
+
+    return factory
+
+
+#: The step-by-step decoders cost H sequential steps per window; larger batches keep an epoch affordable.
+SEQ2SEQ_TRAINING = {"batch_size": 256, "learning_rate": 3e-3}
+
 REGISTRY = {
     "repeat": lambda task, seed: baselines.RepeatLast(task.horizon, task.target_channels),
     "seasonal": lambda task, seed: baselines.SeasonalNaive(task.horizon, task.season, task.target_channels),
@@ -44,6 +58,9 @@ REGISTRY = {
                             units=32, score="general"),
     "lstm_attention": neural(attention_rnn.lstm_attention_forecaster, units=32),
     "ff_attention": neural(attention_rnn.ff_attention_forecaster, units=32),
+    "seq2seq": seq2seq_model("none", SEQ2SEQ_TRAINING, units=32),
+    "bahdanau": seq2seq_model("bahdanau", SEQ2SEQ_TRAINING, units=32),
+    "luong": seq2seq_model("luong", SEQ2SEQ_TRAINING, units=32),
 }
 
 
@@ -87,14 +104,16 @@ def evaluate_on_task(name: str, task: Task, seed: int = 0) -> dict:
     }
 
 
-def evaluate(name: str, data: str | os.PathLike, lookback: int = 336, horizon: int = 96, seed: int = 0) -> dict:
+def evaluate(name: str, data: str | os.PathLike, lookback: int = 336, horizon: int = 96, seed: int = 0,
+             calendar: bool = False) -> dict:
     """One row of a results table: ``{model, data, lookback, horizon, mse, mae, windows, seconds}``.
 
-    ``seconds`` counts building the windows, fitting and predicting.
+    ``seconds`` counts building the windows, fitting and predicting. ``calendar``: see
+    :func:`~attention_book.tasks.make_task`.
     """
     check_model_name(name)  # fail before loading any data
     started = time.perf_counter()
-    task = make_task(data, lookback, horizon, seed=seed)
+    task = make_task(data, lookback, horizon, seed=seed, calendar=calendar)
     row = evaluate_on_task(name, task, seed)
     row["seconds"] = round(time.perf_counter() - started, 3)
     return row

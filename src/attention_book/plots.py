@@ -115,3 +115,41 @@ def unrolled_rnn(ax, n_steps: int = 4, *, head: str | None = "forecast head"):
     ax.set_ylim(-0.5, 2.5 if head else 1.5)
     ax.axis("off")
     return ax
+
+
+def encoder_decoder(ax, n_inputs: int = 4, n_outputs: int = 3, *, attention: bool = False):
+    """An encoder-decoder drawn: encoder states v_1..v_L over the inputs, decoder states h_1..h_H writing y_1..y_H.
+
+    Without ``attention`` the encoder's last state is the only arrow into the decoder (the bottleneck); with it,
+    thin lines join every decoder state to every encoder state, which it scores and averages. Returns ``ax``.
+    """
+    from .checks import check_int
+
+    n_inputs, n_outputs = check_int("n_inputs", n_inputs), check_int("n_outputs", n_outputs)
+    box = {"boxstyle": "round,pad=0.3", "linewidth": 1}
+    arrow = {"arrowstyle": "-|>", "color": "black", "linewidth": 1, "shrinkA": 12, "shrinkB": 12}
+    enc_x = np.arange(n_inputs) * 1.2
+    dec_x = enc_x[-1] + 1.6 + np.arange(n_outputs) * 1.2
+    for i, x in enumerate(enc_x, start=1):
+        ax.text(x, 0, rf"$\mathbf{{x}}_{{{i}}}$", ha="center", va="center", bbox={**box, "facecolor": "#dbe9f6"})
+        ax.text(x, 1, rf"$\mathbf{{v}}_{{{i}}}$", ha="center", va="center", bbox={**box, "facecolor": "#fde2cf"})
+        ax.annotate("", xy=(x, 1), xytext=(x, 0), arrowprops=arrow)
+    for t, x in enumerate(dec_x, start=1):
+        ax.text(x, 0, rf"$y_{{{t - 1}}}$", ha="center", va="center", bbox={**box, "facecolor": "#dbe9f6"})
+        ax.text(x, 1, rf"$\mathbf{{h}}_{{{t}}}$", ha="center", va="center", bbox={**box, "facecolor": "#e5f5e0"})
+        ax.text(x, 2, rf"$\hat y_{{{t}}}$", ha="center", va="center", bbox={**box, "facecolor": "white"})
+        ax.annotate("", xy=(x, 1), xytext=(x, 0), arrowprops=arrow)
+        ax.annotate("", xy=(x, 2), xytext=(x, 1), arrowprops=arrow)
+        if attention:
+            for source in enc_x:
+                ax.plot([source, x], [1.25, 1.25 + 0.35 * (x - source) / (dec_x[-1] - enc_x[0])],
+                        color="#3182bd", linewidth=0.6, alpha=0.7)
+    chain = np.concatenate([enc_x, dec_x])
+    for x_from, x_to in zip(chain[:-1], chain[1:]):
+        ax.annotate("", xy=(x_to, 1), xytext=(x_from, 1), arrowprops=arrow)
+    ax.set_title("with attention: every decoder step reads every encoder state" if attention
+                 else "without attention: the window reaches the decoder through one state")
+    ax.set_xlim(enc_x[0] - 0.8, dec_x[-1] + 0.8)
+    ax.set_ylim(-0.5, 2.5)
+    ax.axis("off")
+    return ax

@@ -95,6 +95,7 @@ class SeasonalMix(NamedTuple):
     periods: the two periods in steps, (24, 168).
     delays: (C,) int -- how many steps each channel lags behind the shared pattern (channel 0: none).
     noise: standard deviation of the Gaussian noise added to every value.
+    drift: size of the day-to-day changes of the daily profile (0: the same profile every day).
     """
 
     values: np.ndarray
@@ -102,6 +103,11 @@ class SeasonalMix(NamedTuple):
     periods: tuple[int, int]
     delays: np.ndarray
     noise: float
+    drift: float = 0.0
+
+
+#: How much of a day's departure from the usual daily profile carries over to the next day.
+DRIFT_PERSISTENCE = 0.8
 
 
 def seasonal_mix(
@@ -110,6 +116,7 @@ def seasonal_mix(
     *,
     noise: float = 0.3,
     max_delay: int = 12,
+    drift: float = 0.0,
     seed: int = 0,
 ) -> SeasonalMix:
     """Generate the multi-seasonal mixture.
@@ -118,12 +125,19 @@ def seasonal_mix(
     168 h) are mixed with random weights per channel; channel c is shifted by ``delays[c]`` hours (channel 0 by
     none, the others by 1..max_delay) and Gaussian noise of standard deviation ``noise`` is added. The best
     lags to look at for a value at time t are therefore multiples of 168, and, for the daily part, of 24.
+
+    With ``drift`` > 0 the daily profile changes from day to day: every hour of the day gets its own departure
+    from the usual profile, which follows an AR(1) process across days (persistence :data:`DRIFT_PERSISTENCE`,
+    standard deviation ``drift``). A fixed pattern can then no longer be learned once and replayed: the best
+    forecast of an hour copies the same hour of the most recent days, at lags that are multiples of 24.
     """
     n_steps = check_int("n_steps", n_steps, minimum=2 * 168)
     n_channels = check_int("n_channels", n_channels)
     max_delay = check_int("max_delay", max_delay, minimum=0)
     if isinstance(noise, bool) or not (isinstance(noise, (int, float)) and np.isfinite(noise) and noise >= 0):
         raise ValueError(f"noise: expected a finite number >= 0, got {noise!r}")
+    if isinstance(drift, bool) or not (isinstance(drift, (int, float)) and np.isfinite(drift) and drift >= 0):
+        raise ValueError(f"drift: expected a finite number >= 0, got {drift!r}")
     rng = np.random.default_rng(seed)
     delays = np.concatenate([[0], rng.integers(1, max_delay + 1, n_channels - 1)]) if max_delay else np.zeros(
         n_channels, dtype=int
@@ -133,9 +147,24 @@ def seasonal_mix(
     mix = rng.uniform(0.5, 1.5, (n_channels, 2))
     t = np.arange(n_steps)[:, None] - delays[None, :]  # (T, C): each channel's own clock
     daily = np.sin(2 * np.pi * t / 24 + daily_phase[0]) + 0.5 * np.sin(4 * np.pi * t / 24 + daily_phase[1])
+    if drift > 0:
+        daily = daily + _daily_departures(t, drift, np.random.default_rng([seed, 1]))
     hour_of_week = np.mod(t, 168)
     weekend = (hour_of_week >= 120).astype(float)
     weekly = np.sin(2 * np.pi * t / 168 + weekly_phase) - 1.5 * weekend
     values = mix[:, 0] * daily + mix[:, 1] * weekly + noise * rng.standard_normal((n_steps, n_channels))
     names = tuple(f"mix{c + 1}" for c in range(n_channels))
-    return SeasonalMix(values.astype(np.float32), names, (24, 168), delays.astype(int), float(noise))
+    return SeasonalMix(values.astype(np.float32), names, (24, 168), delays.astype(int), float(noise), float(drift))
+
+
+def _daily_departures(t: np.ndarray, drift: float, rng: np.random.Generator) -> np.ndarray:
+    """Departures from the usual daily profile at the (T, C) clock times ``t``: one level per hour of the day,
+    each following an AR(1) process from one day to the next."""
+    day, hour = np.floor_divide(t, 24), np.mod(t, 24)
+    first = day.min()
+    shocks = drift * rng.standard_normal((day.max() - first + 1, 24))
+    levels = np.empty_like(shocks)
+    levels[0] = shocks[0]
+    for k in range(1, len(shocks)):
+        levels[k] = DRIFT_PERSISTENCE * levels[k - 1] + np.sqrt(1 - DRIFT_PERSISTENCE**2) * shocks[k]
+    return levels[day - first, hour]

@@ -80,24 +80,28 @@ def series_task(name, values, channels, lookback, horizon, borders, *, season, t
 
 
 def make_task(data_name: str | os.PathLike, lookback: int = 336, horizon: int = 96, *, seed: int = 0,
-              calendar: bool = False) -> Task:
+              calendar: bool = False, drift: float = 0.0) -> Task:
     """Build the task named ``data_name``.
 
     ``data_name`` is an ETT name (``ETTh1``, ``ETTh2``; standard protocol), a path to a CSV file with the ETT
     columns (same protocol), ``lag_retrieval`` (``lookback`` is the window length T, ``horizon`` must be 1), or
     ``seasonal_mix`` (a chronological 70/10/20 split; its hours start on a Monday at 00:00). ``seed`` seeds the
     synthetic generators. ``calendar``: append the calendar features (hour of day, hour of week) to the inputs.
+    ``drift``: how much the daily profile of ``seasonal_mix`` changes from day to day (see
+    :func:`~attention_book.synthetic.seasonal_mix`).
     """
     lookback, horizon = check_int("lookback", lookback), check_int("horizon", horizon)
     if not isinstance(calendar, bool):
         raise ValueError(f"calendar: expected True or False, got {calendar!r}")
     text = os.fspath(data_name)
+    if drift and text != "seasonal_mix":
+        raise ValueError(f"drift: only seasonal_mix has a daily profile to drift, got drift={drift!r} for {text}")
     if text == "lag_retrieval":
         if calendar:
             raise ValueError("calendar: lag_retrieval windows have no time of day, so expected False, got True")
         return _lag_retrieval_task(lookback, horizon, seed)
     if text == "seasonal_mix":
-        mix = synthetic.seasonal_mix(seed=seed)
+        mix = synthetic.seasonal_mix(drift=drift, seed=seed)
         borders = fraction_borders(len(mix.values), lookback)
         hours = SEASONAL_MIX_START + np.arange(len(mix.values)) * np.timedelta64(1, "h") if calendar else None
         task = series_task(text, mix.values, mix.channels, lookback, horizon, borders, season=mix.periods[1],
