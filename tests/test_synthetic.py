@@ -206,3 +206,30 @@ def test_seasonal_mix_bad_arguments(kwargs, name):
     arguments = {"n_steps": 400, **kwargs}
     with pytest.raises(ValueError, match=name):
         seasonal_mix(**arguments)
+
+
+def test_drift_zero_leaves_the_mixture_unchanged():
+    np.testing.assert_array_equal(seasonal_mix(800, 3, seed=5).values, seasonal_mix(800, 3, drift=0.0, seed=5).values)
+
+
+def test_drift_makes_each_hour_follow_an_ar1_process_across_days():
+    from attention_book.synthetic import DRIFT_PERSISTENCE
+
+    base = seasonal_mix(24 * 3000, 1, noise=0.0, max_delay=0, seed=2)
+    drifted = seasonal_mix(24 * 3000, 1, noise=0.0, max_delay=0, drift=1.0, seed=2)
+    assert drifted.drift == 1.0
+    departures = ((drifted.values - base.values)[:, 0]).reshape(3000, 24)  # (days, hours)
+    one_day = np.corrcoef(departures[1:].ravel(), departures[:-1].ravel())[0, 1]
+    two_days = np.corrcoef(departures[2:].ravel(), departures[:-2].ravel())[0, 1]
+    next_hour = np.corrcoef(departures[:, 1:].ravel(), departures[:, :-1].ravel())[0, 1]
+    assert abs(one_day - DRIFT_PERSISTENCE) < 0.05
+    assert abs(two_days - DRIFT_PERSISTENCE**2) < 0.05
+    assert abs(next_hour) < 0.05  # the hours of one day depart independently
+    mix_weight = departures.std() / 1.0
+    assert 0.3 < mix_weight < 1.6  # the departures have the mixing weight's size (drift 1 times a weight in 0.5..1.5)
+
+
+@pytest.mark.parametrize("drift", [-0.5, float("nan"), True, "1"])
+def test_bad_drift_raises(drift):
+    with pytest.raises(ValueError, match="drift: expected a finite number >= 0"):
+        seasonal_mix(400, 2, drift=drift)

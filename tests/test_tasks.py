@@ -153,3 +153,43 @@ def test_bad_lookback_or_horizon(lookback, horizon, name):
 def test_unknown_data_name():
     with pytest.raises(ValueError, match="name"):
         make_task("ETTh9", 96, 24)
+
+
+def test_calendar_channels_are_appended_as_inputs_never_as_targets():
+    plain = make_task("seasonal_mix", 48, 12)
+    timed = make_task("seasonal_mix", 48, 12, calendar=True)
+    assert timed.calendar and not plain.calendar
+    assert timed.channels == plain.channels + ("hour_sin", "hour_cos", "week_sin", "week_cos")
+    assert timed.target_channels == plain.target_channels == (0, 1, 2, 3)
+    for split in ("train", "val", "test"):
+        np.testing.assert_array_equal(getattr(timed, split).inputs[..., :4], getattr(plain, split).inputs)
+        np.testing.assert_array_equal(getattr(timed, split).targets, getattr(plain, split).targets)
+
+
+def test_the_seasonal_mix_starts_on_a_monday_at_midnight():
+    first_window = make_task("seasonal_mix", 48, 12, calendar=True).train.inputs[0]
+    np.testing.assert_allclose(first_window[0, 4:], [0.0, 1.0, 0.0, 1.0], atol=1e-6)  # hour 0 of day and of week
+    np.testing.assert_allclose(first_window[6, 4:6], [1.0, 0.0], atol=1e-6)  # 06:00
+
+
+def test_ett_calendar_follows_the_file_timestamps(ett_folder, monkeypatch):
+    from attention_book.calendar import calendar_features
+    from attention_book.data import load_ett
+
+    monkeypatch.setenv("ATTENTION_BOOK_DATA", str(ett_folder))
+    task = make_task("ETTh1", 24, 4, calendar=True)
+    stamps = load_ett("ETTh1").timestamps
+    np.testing.assert_allclose(task.train.inputs[5, :, 7:], calendar_features(stamps[5:29]), atol=1e-6)
+    assert task.train.targets.shape[-1] == 7
+
+
+@pytest.mark.parametrize("kwargs,message", [
+    ({"data_name": "lag_retrieval", "horizon": 1, "calendar": True}, "calendar: lag_retrieval windows have no time"),
+    ({"data_name": "seasonal_mix", "calendar": 1}, "calendar: expected True or False, got 1"),
+    ({"data_name": "lag_retrieval", "horizon": 1, "drift": 0.5}, "drift: only seasonal_mix has a daily profile"),
+    ({"data_name": "seasonal_mix", "drift": -1.0}, "drift: expected a finite number >= 0, got -1.0"),
+])
+def test_bad_calendar_and_drift_settings_raise_one_clear_error(kwargs, message):
+    settings = {"lookback": 48, "horizon": 12, **kwargs}
+    with pytest.raises(ValueError, match=message):
+        make_task(**settings)

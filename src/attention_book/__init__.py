@@ -5,7 +5,8 @@ answers), ``windows`` (split, standardise, window), ``tasks`` (all of that for o
 ``metrics``, ``results`` (the growing table and the published rows), ``rnn`` (the hand-written RNN and the
 recurrent forecasters), ``forecasters`` (the interface every neural forecaster shares), ``training``, ``memory``
 (how far back a model remembers), ``attention`` (scores, masked softmax, pooling), ``attention_rnn`` (the RNN
-that attends over its own past, and the attention forecasters), ``models`` (every model by name), ``plots``,
+that attends over its own past, and the attention forecasters), ``calendar`` (known future covariates),
+``seq2seq`` (encoder-decoder with Bahdanau or Luong attention), ``models`` (every model by name), ``plots``,
 ``seasonality`` and ``session``.
 """
 
