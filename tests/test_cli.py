@@ -157,3 +157,25 @@ def test_usage_errors_exit_2(capsys, argv, word):
     assert caught.value.code == 2
     err = capsys.readouterr().err
     assert word in err and "Traceback" not in err
+
+
+def test_calendar_flag_reaches_the_task(capsys, monkeypatch):
+    from attention_book import models
+
+    seen = {}
+
+    def fake_evaluate(name, data, lookback, horizon, seed=0, calendar=False):
+        seen.update(name=name, calendar=calendar)
+        return {"model": name}
+
+    monkeypatch.setattr(models, "evaluate", fake_evaluate)
+    argv = ["evaluate", "--model", "bahdanau", "--data", "seasonal_mix"]
+    assert cli.main(argv) == 0 and seen == {"name": "bahdanau", "calendar": False}
+    assert cli.main(argv + ["--calendar"]) == 0 and seen == {"name": "bahdanau", "calendar": True}
+
+
+def test_calendar_flag_on_lag_retrieval_is_a_usage_error(capsys):
+    argv = ["evaluate", "--model", "repeat", "--data", "lag_retrieval", "--lookback", "20", "--horizon", "1",
+            "--calendar"]
+    assert cli.main(argv) == 2
+    assert "calendar: lag_retrieval windows have no time of day" in capsys.readouterr().err

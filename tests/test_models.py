@@ -7,7 +7,7 @@ import pytest
 
 import keras
 
-from attention_book import baselines
+from attention_book import baselines, metrics
 from attention_book.forecasters import NeuralForecaster
 from attention_book.models import REGISTRY, TRAINING, build_model, evaluate, evaluate_on_task
 from attention_book.rnn import HandRNN
@@ -114,7 +114,7 @@ def test_build_model_uses_the_task():
 
 def test_build_model_unknown_name():
     task = make_task("lag_retrieval", 20, 1)
-    names = "attention_rnn, ff_attention, linear, lstm, lstm_attention, repeat, rnn, seasonal"
+    names = "attention_rnn, bahdanau, ff_attention, linear, lstm, lstm_attention, luong, repeat, rnn, seasonal, seq2seq"
     with pytest.raises(ValueError, match=f"model: expected one of {names}, got 'gru'"):
         build_model("gru", task)
 
@@ -144,3 +144,12 @@ def test_linear_learns_the_seasonal_mix():
 def test_evaluate_bad_horizon():
     with pytest.raises(ValueError, match="horizon"):
         evaluate("repeat", "lag_retrieval", 30, 2)
+
+
+def test_bahdanau_trained_with_teacher_forcing_learns_the_drifting_mixture():
+    task = make_task("seasonal_mix", 48, 12, drift=1.0, calendar=True)
+    model = build_model("bahdanau", task, epochs=3).fit(task.train, task.val)
+    forecasts = model.predict(task.test.inputs)
+    repeat = build_model("repeat", task).fit(task.train, task.val).predict(task.test.inputs)
+    assert model.model.get_layer("seq2seq").teacher_forcing
+    assert metrics.mse(forecasts, task.test.targets) < 0.6 * metrics.mse(repeat, task.test.targets)

@@ -140,10 +140,12 @@ def encoder_decoder(ax, n_inputs: int = 4, n_outputs: int = 3, *, attention: boo
         ax.text(x, 2, rf"$\hat y_{{{t}}}$", ha="center", va="center", bbox={**box, "facecolor": "white"})
         ax.annotate("", xy=(x, 1), xytext=(x, 0), arrowprops=arrow)
         ax.annotate("", xy=(x, 2), xytext=(x, 1), arrowprops=arrow)
-        if attention:
+        if attention:  # one arc from each encoder state to this decoder state, higher for longer spans
+            u = np.linspace(0, 1, 40)
             for source in enc_x:
-                ax.plot([source, x], [1.25, 1.25 + 0.35 * (x - source) / (dec_x[-1] - enc_x[0])],
-                        color="#3182bd", linewidth=0.6, alpha=0.7)
+                height = 0.1 + 0.45 * (x - source) / (dec_x[-1] - enc_x[0])
+                ax.plot(source + u * (x - source), 1.18 + 4 * height * u * (1 - u), color=f"C{t - 1}",
+                        linewidth=0.7, alpha=0.8)
     chain = np.concatenate([enc_x, dec_x])
     for x_from, x_to in zip(chain[:-1], chain[1:]):
         ax.annotate("", xy=(x_to, 1), xytext=(x_from, 1), arrowprops=arrow)
