@@ -115,9 +115,17 @@ class AdditiveScore(keras.layers.Layer):
 
     def call(self, values, query):
         check_pair(values, query, same_width=False)
-        projected_values = ops.matmul(values, self.values_kernel)[:, None, :, :]  # (B, 1, T, d_a)
+        return self.score_projected(self.project_values(values), query)
+
+    def project_values(self, values):
+        """W_1 v_i for every value: (B, T, d_v) -> (B, T, d_a). It does not depend on the lookup, so a decoder
+        that scores the same values at many steps computes it once."""
+        return ops.matmul(values, self.values_kernel)
+
+    def score_projected(self, projected_values, query):
+        """The scores (B, Tq, T) from projected values (B, T, d_a) (see :meth:`project_values`) and query (B, Tq, d_q)."""
         projected_query = ops.matmul(query, self.query_kernel)[:, :, None, :]  # (B, Tq, 1, d_a)
-        hidden = ops.tanh(projected_values + projected_query)  # (B, Tq, T, d_a)
+        hidden = ops.tanh(projected_values[:, None, :, :] + projected_query)  # (B, Tq, T, d_a)
         return ops.matmul(hidden, self.score_vector[:, None])[..., 0]
 
     def compute_output_shape(self, values_shape, query_shape):

@@ -102,12 +102,19 @@ class AttentionDecoder(keras.layers.Layer):
             self.combine.build((None, 2 * self.units))
         self.readout.build((None, self.units + context))
 
-    def step(self, previous, covariate, states, encoder_states):
+    def step(self, previous, covariate, states, encoder_states, projected=None):
         """One decoder step: previous (B, C_out), covariate (B, F) or None, states (list of (B, d)), encoder
-        states (B, L, d) -> (output (B, C_out), new states, weights (B, L))."""
+        states (B, L, d) -> (output (B, C_out), new states, weights (B, L)).
+
+        ``projected``: the encoder states' half of the additive score, W_1 v_i (B, L, d_a), if already computed;
+        it is the same at every step, so :meth:`call` computes it once per window.
+        """
         parts = [previous] if covariate is None else [previous, covariate]
         if self.attention == "bahdanau":  # the previous state looks first, and the context feeds the update
-            context, weights = attend(encoder_states, states[0][:, None, :], self.score)
+            if projected is None:
+                projected = self.score.project_values(encoder_states)
+            score = lambda values, query: self.score.score_projected(projected, query)  # noqa: E731
+            context, weights = attend(encoder_states, states[0][:, None, :], score)
             parts.append(context[:, 0])
         hidden, states = self.cell(ops.concatenate(parts, axis=-1), states)
         if self.attention == "bahdanau":
@@ -127,20 +134,22 @@ class AttentionDecoder(keras.layers.Layer):
                              f"{self.cell_name.upper()} decoder, got shapes {[tuple(s.shape) for s in initial_state]}")
         if tuple(first_value.shape)[-1] != self.n_outputs:
             raise ValueError(f"first_value: expected shape (B, {self.n_outputs}), got {tuple(first_value.shape)}")
+        if (covariates is None) != (self.n_covariates == 0):
+            expected = "None" if self.n_covariates == 0 else f"shape (B, {self.horizon}, {self.n_covariates})"
+            raise ValueError(f"covariates: expected {expected}, got "
+                             f"{None if covariates is None else tuple(covariates.shape)}")
         for name, tensor, width in (("covariates", covariates, self.n_covariates), ("targets", targets, self.n_outputs)):
-            if name == "covariates" and (tensor is None) != (width == 0):
-                raise ValueError(f"covariates: expected {'None' if width == 0 else f'shape (B, {self.horizon}, {width})'}"
-                                 f", got {None if tensor is None else tuple(tensor.shape)}")
             if tensor is not None and tuple(tensor.shape)[1:] != (self.horizon, width):
                 raise ValueError(f"{name}: expected shape (B, {self.horizon}, {width}), got {tuple(tensor.shape)}")
         # time first, so that step t reads slice [t]
         covariates = None if covariates is None else tf.transpose(covariates, (1, 0, 2))
         targets = None if targets is None else tf.transpose(targets, (1, 0, 2))
         dtype = encoder_states.dtype
+        projected = self.score.project_values(encoder_states) if self.attention == "bahdanau" else None
 
         def body(t, previous, states, outputs, weights):
             covariate = None if covariates is None else covariates[t]
-            output, states, step_weights = self.step(previous, covariate, states, encoder_states)
+            output, states, step_weights = self.step(previous, covariate, states, encoder_states, projected)
             fed_back = output if targets is None else targets[t]  # free running, or teacher forcing
             return t + 1, fed_back, states, outputs.write(t, output), weights.write(t, step_weights)
 
