@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import time
 
-from . import attention_rnn, baselines, metrics, rnn, seq2seq
+from . import attention_rnn, baselines, metrics, rnn, seq2seq, transformer
 from .forecasters import NeuralForecaster
 from .session import set_seed
 from .tasks import Task, make_task
@@ -61,6 +61,9 @@ REGISTRY = {
     "seq2seq": seq2seq_model("none", SEQ2SEQ_TRAINING, units=32),
     "bahdanau": seq2seq_model("bahdanau", SEQ2SEQ_TRAINING, units=32),
     "luong": seq2seq_model("luong", SEQ2SEQ_TRAINING, units=32),
+    "transformer": neural(transformer.transformer_forecaster, d_model=32, heads=4, layers=2, d_ff=64),
+    "patch_transformer": neural(transformer.patch_transformer_forecaster, patch=16, stride=8, d_model=16, heads=4,
+                                layers=2, d_ff=32),
 }
 
 
