@@ -272,3 +272,15 @@ def test_keras_round_trip_of_the_forecasters(tmp_path, build):
     model.save(tmp_path / "model.keras")
     loaded = keras.saving.load_model(tmp_path / "model.keras")
     np.testing.assert_allclose(loaded.predict(window, verbose=0), model.predict(window, verbose=0), atol=1e-6)
+
+
+@pytest.mark.parametrize("name", ["transformer", "patch_transformer"])
+def test_registered_transformers_are_seeded_and_fit_the_interface(name):
+    from attention_book.models import REGISTRY
+    from attention_book.tasks import make_task
+
+    task = make_task("seasonal_mix", 48, 12)
+    first, again = REGISTRY[name](task, 3), REGISTRY[name](task, 3)
+    for a, b in zip(first.model.get_weights(), again.model.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    assert first.predict(task.test.inputs[:3]).shape == (3, 12, 4)

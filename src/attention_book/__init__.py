@@ -6,8 +6,9 @@ answers), ``windows`` (split, standardise, window), ``tasks`` (all of that for o
 recurrent forecasters), ``forecasters`` (the interface every neural forecaster shares), ``training``, ``memory``
 (how far back a model remembers), ``attention`` (scores, masked softmax, pooling), ``attention_rnn`` (the RNN
 that attends over its own past, and the attention forecasters), ``calendar`` (known future covariates),
-``seq2seq`` (encoder-decoder with Bahdanau or Luong attention), ``models`` (every model by name), ``plots``,
-``seasonality`` and ``session``.
+``seq2seq`` (encoder-decoder with Bahdanau or Luong attention), ``transformer`` (queries, keys and values,
+multi-head attention, positions, the encoder block and two Transformer forecasters), ``bench`` (the cost of
+attention), ``models`` (every model by name), ``plots``, ``seasonality`` and ``session``.
 """
 
 from .session import quiet_tensorflow, set_seed

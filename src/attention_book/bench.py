@@ -107,7 +107,10 @@ def main(argv=None) -> int:
     parser.add_argument("--repeats", type=int, default=5, help="timed repeats (the median is reported)")
     args = parser.parse_args(argv)
     try:
-        lengths = [check_int("--lengths", int(text)) for text in args.lengths.split(",")]
+        texts = args.lengths.split(",")
+        if not all(text.strip().lstrip("-").isdigit() for text in texts):
+            raise ValueError(f"--lengths: expected integers separated by commas, got {args.lengths!r}")
+        lengths = [check_int("--lengths", int(text)) for text in texts]
         check_int("--repeats", args.repeats)
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)

@@ -1,0 +1,47 @@
+"""Tests of attention_book.bench: the benchmark runs and reports what it says; its numbers are not tested."""
+
+from __future__ import annotations
+
+import pytest
+
+from attention_book import bench
+
+
+def test_attention_weights_bytes_grow_with_the_square_of_the_length():
+    assert bench.attention_weights_bytes(64, heads=4, batch=1) == 4 * 4 * 64 * 64
+    assert bench.attention_weights_bytes(128) == 4 * bench.attention_weights_bytes(64)
+
+
+def test_compare_with_keras_times_both_layers_on_the_same_shapes():
+    row = bench.compare_with_keras(batch=2, length=8, d_model=8, heads=2, repeats=1)
+    assert row["book"] > 0 and row["keras"] > 0
+    assert row["ratio"] == pytest.approx(row["book"] / row["keras"])
+
+
+@pytest.mark.parametrize("layer", ["attention", "lstm"])
+def test_forward_seconds_of_each_layer(layer):
+    assert bench.forward_seconds(layer, 16, d_model=8, heads=2, repeats=1) > 0
+
+
+def test_forward_seconds_rejects_unknown_layers():
+    with pytest.raises(ValueError, match="layer: expected 'attention' or 'lstm', got 'gru'"):
+        bench.forward_seconds("gru", 16)
+
+
+def test_command_line_prints_the_ratio_and_one_row_per_layer_and_length(capsys):
+    assert bench.main(["attention", "--lengths", "8", "--repeats", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "ratio" in out
+    rows = [line.split() for line in out.splitlines()[2:]]
+    assert [(row[0], row[1]) for row in rows] == [("8", "attention"), ("8", "lstm")]
+    assert all(float(row[3]) > 0 for row in rows)  # a peak memory was measured in each child process
+
+
+def test_command_line_rejects_bad_lengths(capsys):
+    assert bench.main(["attention", "--lengths", "0,64"]) == 2
+    assert "--lengths: expected an integer >= 1, got 0" in capsys.readouterr().err
+
+
+def test_command_line_rejects_lengths_that_are_not_integers(capsys):
+    assert bench.main(["attention", "--lengths", "64,abc"]) == 2
+    assert "--lengths: expected integers separated by commas, got '64,abc'" in capsys.readouterr().err
