@@ -268,9 +268,9 @@ def transformer_forecaster(lookback: int, n_channels: int, horizon: int, n_outpu
 
 @keras.saving.register_keras_serializable(package="attention_book")
 class Patches(keras.layers.Layer):
-    """Cuts each series into overlapping patches: (B, L) -> (B, N, P), N = (L - P) // S + 1 patches of P steps,
-    starting every S steps (the last L - P - (N - 1) S steps before the final patch's start are never skipped:
-    the final patch always ends at or before step L)."""
+    """Cuts each series into patches: (B, L) -> (B, N, P), N = (L - P) // S + 1 patches of P = ``patch`` steps,
+    one starting every S = ``stride`` steps (they overlap when S < P). The patches are aligned with the end of the
+    window, so the most recent step is always in the last patch; the first (L - P) mod S steps are not used."""
 
     def __init__(self, patch: int, stride: int, **kwargs):
         super().__init__(**kwargs)
@@ -295,11 +295,9 @@ class Patches(keras.layers.Layer):
 
 @keras.saving.register_keras_serializable(package="attention_book")
 class InstanceNorm(keras.layers.Layer):
-    """Per-window normalisation, undone at the output (RevIN without its affine part, Kim et al., 2022).
-
-    ``normalize(window)``: (B, L, C) -> the window with each channel's mean removed and divided by its standard
-    deviation over the L steps, plus the statistics; ``denormalize(forecast, mean, std)`` puts the level back.
-    """
+    """Per-window normalisation (RevIN without its affine part, Kim et al., 2022): window (B, L, C) ->
+    ``(normalised, mean, std)``, each channel standardised with its own mean and standard deviation over the L
+    steps; mean and std are (B, 1, C). A forecaster undoes it at the output, ``forecast * std + mean``."""
 
     def call(self, window):
         mean = ops.mean(window, axis=1, keepdims=True)
