@@ -6,6 +6,8 @@ model predicts but *where it looked*.
 * :func:`lag_retrieval` -- in the spirit of the adding problem (Hochreiter & Schmidhuber, 1997): a window of
   ``length`` steps in which one or two positions are marked; the target is the mean of the signal at the marked
   positions. Nothing else in the window helps, so a model must find the marks and retrieve the values there.
+* :func:`sorting_task` -- the classic pointer-network task (Vinyals et al., 2015): N numbers, and as targets the
+  positions that put them in increasing order.
 * :func:`seasonal_mix` -- a long multivariate series whose channels mix a daily (24 h) and a weekly (168 h)
   pattern, each channel delayed by a known number of hours, plus noise. The lags worth looking at are known.
 """
@@ -168,3 +170,11 @@ def _daily_departures(t: np.ndarray, drift: float, rng: np.random.Generator) -> 
     for k in range(1, len(shocks)):
         levels[k] = DRIFT_PERSISTENCE * levels[k - 1] + np.sqrt(1 - DRIFT_PERSISTENCE**2) * shocks[k]
     return levels[day - first, hour]
+
+
+def sorting_task(n_windows: int, n_items: int = 8, *, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """N numbers drawn uniformly from [0, 1) per window; the targets are the positions of the numbers in increasing
+    order. Returns items (n_windows, N, 1) float32 and targets (n_windows, N) int32."""
+    n_windows, n_items = check_int("n_windows", n_windows), check_int("n_items", n_items, minimum=2)
+    values = np.random.default_rng(check_int("seed", seed, 0)).random((n_windows, n_items)).astype(np.float32)
+    return values[..., None], np.argsort(values, axis=1).astype(np.int32)
