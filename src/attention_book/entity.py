@@ -1,0 +1,108 @@
+"""Recurrent entity networks (Henaff et al., 2017): several memories, and gates that decide which to update.
+
+A bank of M memory slots, each with a learned key w_j (d,) and a content h_j (d,), reads a sequence of inputs
+s_1..s_T (d,). At every step each slot decides, with a gate, how much the input concerns it, and takes that share
+of a candidate update:
+
+    g_j = sigmoid(s_t . h_j + s_t . w_j)              the gate: does the input concern slot j? (its content or key)
+    c_j = tanh(U h_j + V w_j + W s_t)                 the candidate content
+    h_j <- h_j + g_j c_j,   h_j <- h_j / ||h_j||       update, then keep every content on the unit sphere
+
+(the paper uses a parametric ReLU for the candidate; tanh keeps the update bounded). The slots start at their keys.
+At the end a query q reads the memories with attention, p = softmax_j(q . h_j), u = sum_j p_j h_j, and the output
+is R tanh(q + H u).
+"""
+
+from __future__ import annotations
+
+import keras
+import tensorflow as tf
+from keras import ops
+
+from .checks import check_int, check_sequence_shape
+
+
+@keras.saving.register_keras_serializable(package="attention_book")
+class EntityMemory(keras.layers.Layer):
+    """The dynamic memory: inputs (B, T, d) -> ``(memories (B, M, d), gates (B, T, M))``.
+
+    Args:
+        slots: the number of memories M.
+
+    ``gates[b, t, j]`` is how much slot j took of its candidate at step t, in (0, 1). The final contents have
+    unit norm. The keys are ``self.keys`` (M, d); U, V, W are ``content_kernel``, ``key_kernel``,
+    ``input_kernel`` (each (d, d), applied on the right).
+    """
+
+    def __init__(self, slots: int, **kwargs):
+        super().__init__(**kwargs)
+        self.slots = check_int("slots", slots)
+
+    def build(self, input_shape):
+        check_sequence_shape(input_shape)
+        width = input_shape[-1]
+        if width is None:
+            raise ValueError(f"inputs: the width d must be known, got shape {tuple(input_shape)}")
+        self.keys = self.add_weight(shape=(self.slots, width), initializer="random_normal", name="keys")
+        for name in ("content_kernel", "key_kernel", "input_kernel"):
+            setattr(self, name, self.add_weight(shape=(width, width), initializer="glorot_uniform", name=name))
+
+    def step(self, memories, inputs):
+        """One update: memories (B, M, d), inputs (B, d) -> (new memories (B, M, d), gates (B, M))."""
+        gates = ops.sigmoid(ops.einsum("bmd,bd->bm", memories, inputs) + ops.matmul(inputs, ops.transpose(self.keys)))
+        candidates = ops.tanh(ops.matmul(memories, self.content_kernel)
+                              + ops.matmul(self.keys, self.key_kernel)[None]
+                              + ops.matmul(inputs, self.input_kernel)[:, None, :])
+        updated = memories + gates[..., None] * candidates
+        norms = ops.sqrt(ops.sum(updated * updated, axis=-1, keepdims=True))
+        return updated / ops.maximum(norms, 1e-6), gates
+
+    def call(self, inputs):
+        check_sequence_shape(inputs.shape, self.keys.shape[-1])
+        length = inputs.shape[1]
+        batch = ops.shape(inputs)[0]
+        sequence = tf.transpose(inputs, (1, 0, 2))  # (T, B, d)
+
+        def body(t, memories, gates):
+            memories, step_gates = self.step(memories, sequence[t])
+            return t + 1, memories, gates.write(t, step_gates)
+
+        start = ops.broadcast_to(self.keys[None], (batch, self.slots, self.keys.shape[-1]))
+        _, memories, gates = tf.while_loop(lambda t, *_: t < length, body,
+                                           (tf.constant(0), start, tf.TensorArray(inputs.dtype, size=length)))
+        return memories, tf.transpose(gates.stack(), (1, 0, 2))
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], self.slots, input_shape[-1]), (input_shape[0], input_shape[1], self.slots)
+
+    def get_config(self):
+        return {**super().get_config(), "slots": self.slots}
+
+
+@keras.saving.register_keras_serializable(package="attention_book")
+class EntityReadout(keras.layers.Layer):
+    """Reads the memories with a query: memories (B, M, d), query (B, d) -> ``(output (B, n_outputs), weights
+    (B, M))``, p = softmax(q . h_j), u = sum_j p_j h_j, output = R tanh(q + H u)."""
+
+    def __init__(self, n_outputs: int, **kwargs):
+        super().__init__(**kwargs)
+        self.n_outputs = check_int("n_outputs", n_outputs)
+
+    def build(self, memories_shape, query_shape):
+        width = memories_shape[-1]
+        if query_shape[-1] != width:
+            raise ValueError(f"query: expected width d = {width} (the memories'), got {query_shape[-1]}")
+        self.mix = self.add_weight(shape=(width, width), initializer="glorot_uniform", name="mix")
+        self.output_kernel = self.add_weight(shape=(width, self.n_outputs), initializer="glorot_uniform",
+                                             name="output_kernel")
+
+    def call(self, memories, query):
+        weights = ops.softmax(ops.einsum("bmd,bd->bm", memories, query), axis=-1)
+        read = ops.einsum("bm,bmd->bd", weights, memories)
+        return ops.matmul(ops.tanh(query + ops.matmul(read, self.mix)), self.output_kernel), weights
+
+    def compute_output_shape(self, memories_shape, query_shape):
+        return (memories_shape[0], self.n_outputs), (memories_shape[0], memories_shape[1])
+
+    def get_config(self):
+        return {**super().get_config(), "n_outputs": self.n_outputs}

@@ -1,0 +1,104 @@
+"""Tests of attention_book.entity: the recurrent entity network's memory and read-out."""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+import pytest
+
+from attention_book import set_seed
+from attention_book.entity import EntityMemory, EntityReadout
+
+
+def rand(shape, seed=0):
+    return np.random.default_rng(seed).standard_normal(shape).astype(np.float32)
+
+
+def entity_memory_reference(inputs, keys, content_kernel, key_kernel, input_kernel):
+    """The memory updates step by step in numpy: inputs (B, T, d) -> (memories (B, M, d), gates (B, T, M))."""
+    inputs = np.asarray(inputs, np.float64)
+    memories = np.broadcast_to(keys, (inputs.shape[0], *keys.shape)).astype(np.float64)
+    gates = []
+    for t in range(inputs.shape[1]):
+        s = inputs[:, t]
+        g = 1 / (1 + np.exp(-(np.einsum("bmd,bd->bm", memories, s) + s @ keys.T)))
+        c = np.tanh(memories @ content_kernel + (keys @ key_kernel)[None] + (s @ input_kernel)[:, None])
+        memories = memories + g[..., None] * c
+        memories = memories / np.linalg.norm(memories, axis=-1, keepdims=True)
+        gates.append(g)
+    return memories, np.stack(gates, axis=1)
+
+
+def built_memory(slots=3, width=4):
+    set_seed(0)
+    layer = EntityMemory(slots)
+    layer.build((None, 6, width))
+    return layer
+
+
+def test_memory_equals_the_numpy_reference():
+    layer = built_memory()
+    inputs = rand((2, 6, 4))
+    memories, gates = layer(inputs)
+    weights = [w.numpy().astype(np.float64) for w in (layer.keys, layer.content_kernel, layer.key_kernel,
+                                                      layer.input_kernel)]
+    expected_memories, expected_gates = entity_memory_reference(inputs, *weights)
+    np.testing.assert_allclose(memories, expected_memories, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(gates, expected_gates, rtol=1e-4, atol=1e-5)
+
+
+def test_gates_lie_in_zero_one_and_contents_on_the_unit_sphere():
+    layer = built_memory(slots=5, width=8)
+    memories, gates = layer(10.0 * rand((3, 6, 8), 1))
+    gates = np.asarray(gates)
+    assert np.all((gates >= 0) & (gates <= 1))
+    np.testing.assert_allclose(np.linalg.norm(np.asarray(memories), axis=-1), 1.0, rtol=1e-5)
+
+
+def test_memories_are_causal_in_the_sense_of_reading_in_order():
+    """The gates at step t depend on inputs up to t only."""
+    layer = built_memory()
+    inputs = rand((1, 6, 4))
+    _, gates = layer(inputs)
+    changed = inputs.copy()
+    changed[:, 4:] += 3.0
+    _, changed_gates = layer(changed)
+    np.testing.assert_allclose(np.asarray(changed_gates)[:, :4], np.asarray(gates)[:, :4], rtol=1e-6, atol=1e-6)
+
+
+def test_readout_attends_over_the_memories_with_the_query():
+    set_seed(0)
+    readout = EntityReadout(2)
+    memories, query = rand((2, 3, 4)), rand((2, 4), 1)
+    output, weights = readout(memories, query)
+    scores = np.einsum("bmd,bd->bm", memories, query)
+    expected_weights = np.exp(scores - scores.max(1, keepdims=True))
+    expected_weights /= expected_weights.sum(1, keepdims=True)
+    read = np.einsum("bm,bmd->bd", expected_weights, memories)
+    expected = np.tanh(query + read @ readout.mix.numpy()) @ readout.output_kernel.numpy()
+    np.testing.assert_allclose(weights, expected_weights, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(output, expected, rtol=1e-4, atol=1e-5)
+
+
+def test_keras_round_trip(tmp_path):
+    set_seed(0)
+    inputs = keras.Input((6, 4))
+    memories, _ = EntityMemory(3, name="memory")(inputs)
+    output, _ = EntityReadout(2, name="readout")(memories, inputs[:, -1])
+    model = keras.Model(inputs, output)
+    data = rand((2, 6, 4))
+    model.save(tmp_path / "entity.keras")
+    loaded = keras.saving.load_model(tmp_path / "entity.keras")
+    np.testing.assert_allclose(loaded.predict(data, verbose=0), model.predict(data, verbose=0), atol=1e-6)
+
+
+def test_bad_inputs_raise_one_clear_error():
+    with pytest.raises(ValueError, match="slots: expected an integer >= 1, got 0"):
+        EntityMemory(0)
+    layer = built_memory()
+    with pytest.raises(ValueError, match=r"inputs: expected 4 channels, got 5"):
+        layer(rand((2, 6, 5)))
+    with pytest.raises(ValueError, match=r"inputs: expected shape \(B, T, C\), got shape \(6, 4\)"):
+        EntityMemory(2)(rand((6, 4)))
+    with pytest.raises(ValueError, match=r"query: expected width d = 4 \(the memories'\), got 3"):
+        EntityReadout(2)(rand((2, 3, 4)), rand((2, 3)))
