@@ -233,3 +233,26 @@ def test_drift_makes_each_hour_follow_an_ar1_process_across_days():
 def test_bad_drift_raises(drift):
     with pytest.raises(ValueError, match="drift: expected a finite number >= 0"):
         seasonal_mix(400, 2, drift=drift)
+
+
+def test_entity_tracking_targets_are_the_last_value_of_the_queried_entity():
+    from attention_book.synthetic import entity_tracking
+
+    task = entity_tracking(200, 30, n_entities=3, event_rate=0.4, seed=1)
+    assert task.inputs.shape == (200, 30, 9) and task.targets.shape == (200, 1, 1)
+    assert not task.events[:, -1].any()  # the last step only asks
+    np.testing.assert_array_equal(task.inputs[:, -1, 6:].argmax(axis=1), task.query)
+    assert np.all(task.events.sum(axis=2) <= 1)  # at most one entity changes per step
+    for n in range(200):
+        steps = np.flatnonzero(task.events[n, :, task.query[n]])
+        expected = task.inputs[n, steps[-1], 3 + task.query[n]] if steps.size else 0.0
+        assert task.targets[n, 0, 0] == expected
+
+
+def test_entity_tracking_rejects_bad_settings():
+    from attention_book.synthetic import entity_tracking
+
+    with pytest.raises(ValueError, match="event_rate: expected a number in \\(0, 1\\], got 0"):
+        entity_tracking(10, 20, event_rate=0)
+    with pytest.raises(ValueError, match="n_entities: expected an integer >= 1, got 0"):
+        entity_tracking(10, 20, n_entities=0)

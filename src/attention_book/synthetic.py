@@ -8,6 +8,7 @@ model predicts but *where it looked*.
   positions. Nothing else in the window helps, so a model must find the marks and retrieve the values there.
 * :func:`sorting_task` -- the classic pointer-network task (Vinyals et al., 2015): N numbers, and as targets the
   positions that put them in increasing order.
+* :func:`entity_tracking` -- entities whose states change at sparse events, and a question about one of them.
 * :func:`seasonal_mix` -- a long multivariate series whose channels mix a daily (24 h) and a weekly (168 h)
   pattern, each channel delayed by a known number of hours, plus noise. The lags worth looking at are known.
 """
@@ -178,3 +179,49 @@ def sorting_task(n_windows: int, n_items: int = 8, *, seed: int = 0) -> tuple[np
     n_windows, n_items = check_int("n_windows", n_windows), check_int("n_items", n_items, minimum=2)
     values = np.random.default_rng(check_int("seed", seed, 0)).random((n_windows, n_items)).astype(np.float32)
     return values[..., None], np.argsort(values, axis=1).astype(np.int32)
+
+
+class EntityTracking(NamedTuple):
+    """Windows of the entity-tracking task.
+
+    inputs: (N, T, 3E) float32 -- for each of the E entities an event flag (1 at its events), the new value at its
+        events (0 elsewhere), and, at the last step only, a one-hot query naming the entity asked about.
+    targets: (N, 1, 1) float32 -- the queried entity's state at the end: the value of its last event (0 if none).
+    events: (N, T, E) bool -- where each entity's state changed.
+    query: (N,) int -- the entity asked about.
+    """
+
+    inputs: np.ndarray
+    targets: np.ndarray
+    events: np.ndarray
+    query: np.ndarray
+
+
+def entity_tracking(n_windows: int = 2000, length: int = 40, *, n_entities: int = 4, event_rate: float = 0.3,
+                    seed: int = 0) -> EntityTracking:
+    """Several entities whose hidden states change only at sparse events, and a question about one of them.
+
+    At every step but the last, with probability ``event_rate`` one entity, chosen uniformly, gets an event: its
+    state jumps to a fresh standard-normal value, shown on its value channel with its flag raised. At the last step
+    the query channels name one entity; the target is that entity's state then. A model must keep one memory per
+    entity and update the right one at each event: what a recurrent entity network does (Henaff et al., 2017).
+    """
+    n_windows, length = check_int("n_windows", n_windows), check_int("length", length, minimum=2)
+    n_entities = check_int("n_entities", n_entities)
+    if isinstance(event_rate, bool) or not (isinstance(event_rate, (int, float)) and 0 < event_rate <= 1):
+        raise ValueError(f"event_rate: expected a number in (0, 1], got {event_rate!r}")
+    rng = np.random.default_rng(check_int("seed", seed, 0))
+    happens = rng.random((n_windows, length)) < event_rate
+    happens[:, -1] = False  # the last step asks the question
+    who = rng.integers(0, n_entities, (n_windows, length))
+    values = rng.standard_normal((n_windows, length)).astype(np.float32)
+    events = happens[..., None] & (who[..., None] == np.arange(n_entities))  # (N, T, E)
+    inputs = np.zeros((n_windows, length, 3 * n_entities), np.float32)
+    inputs[..., :n_entities] = events
+    inputs[..., n_entities:2 * n_entities] = np.where(events, values[..., None], 0.0)
+    query = rng.integers(0, n_entities, n_windows)
+    inputs[np.arange(n_windows), -1, 2 * n_entities + query] = 1.0
+    asked = events[np.arange(n_windows), :, query]  # (N, T): the queried entity's events
+    last = np.where(asked.any(axis=1), length - 1 - np.argmax(asked[:, ::-1], axis=1), -1)
+    targets = np.where(last >= 0, values[np.arange(n_windows), np.maximum(last, 0)], 0.0).astype(np.float32)
+    return EntityTracking(inputs, targets.reshape(n_windows, 1, 1), events, query)
