@@ -14,14 +14,14 @@ def rand(shape, seed=0):
     return np.random.default_rng(seed).standard_normal(shape).astype(np.float32)
 
 
-def entity_memory_reference(inputs, keys, content_kernel, key_kernel, input_kernel):
+def entity_memory_reference(inputs, keys, content_kernel, key_kernel, input_kernel, bias):
     """The memory updates step by step in numpy: inputs (B, T, d) -> (memories (B, M, d), gates (B, T, M))."""
     inputs = np.asarray(inputs, np.float64)
     memories = np.broadcast_to(keys, (inputs.shape[0], *keys.shape)).astype(np.float64)
     gates = []
     for t in range(inputs.shape[1]):
         s = inputs[:, t]
-        g = 1 / (1 + np.exp(-(np.einsum("bmd,bd->bm", memories, s) + s @ keys.T)))
+        g = 1 / (1 + np.exp(-(np.einsum("bmd,bd->bm", memories, s) + s @ keys.T + bias)))
         c = np.tanh(memories @ content_kernel + (keys @ key_kernel)[None] + (s @ input_kernel)[:, None])
         memories = memories + g[..., None] * c
         memories = memories / np.linalg.norm(memories, axis=-1, keepdims=True)
@@ -39,9 +39,10 @@ def built_memory(slots=3, width=4):
 def test_memory_equals_the_numpy_reference():
     layer = built_memory()
     inputs = rand((2, 6, 4))
+    layer.bias.assign(-0.7)  # not the initial value, so that the test sees where the bias enters
     memories, gates = layer(inputs)
     weights = [w.numpy().astype(np.float64) for w in (layer.keys, layer.content_kernel, layer.key_kernel,
-                                                      layer.input_kernel)]
+                                                      layer.input_kernel, layer.bias)]
     expected_memories, expected_gates = entity_memory_reference(inputs, *weights)
     np.testing.assert_allclose(memories, expected_memories, rtol=1e-4, atol=1e-5)
     np.testing.assert_allclose(gates, expected_gates, rtol=1e-4, atol=1e-5)
@@ -64,6 +65,14 @@ def test_memories_are_causal_in_the_sense_of_reading_in_order():
     changed[:, 4:] += 3.0
     _, changed_gates = layer(changed)
     np.testing.assert_allclose(np.asarray(changed_gates)[:, :4], np.asarray(gates)[:, :4], rtol=1e-6, atol=1e-6)
+
+
+def test_an_empty_step_opens_every_gate_by_sigmoid_of_the_bias_only():
+    layer = built_memory()
+    inputs = rand((2, 6, 4))
+    inputs[:, 3] = 0.0
+    _, gates = layer(inputs)
+    np.testing.assert_allclose(np.asarray(gates)[:, 3], 1 / (1 + np.exp(3.0)), rtol=1e-5)  # the initial bias, -3
 
 
 def test_readout_attends_over_the_memories_with_the_query():
@@ -95,6 +104,8 @@ def test_keras_round_trip(tmp_path):
 def test_bad_inputs_raise_one_clear_error():
     with pytest.raises(ValueError, match="slots: expected an integer >= 1, got 0"):
         EntityMemory(0)
+    with pytest.raises(ValueError, match="gate_bias: expected a finite number, got nan"):
+        EntityMemory(2, gate_bias=float("nan"))
     layer = built_memory()
     with pytest.raises(ValueError, match=r"inputs: expected 4 channels, got 5"):
         layer(rand((2, 6, 5)))
@@ -102,3 +113,18 @@ def test_bad_inputs_raise_one_clear_error():
         EntityMemory(2)(rand((6, 4)))
     with pytest.raises(ValueError, match=r"query: expected width d = 4 \(the memories'\), got 3"):
         EntityReadout(2)(rand((2, 3, 4)), rand((2, 3)))
+
+
+def test_entity_forecaster_round_trip_and_gates(tmp_path):
+    from attention_book.attention_rnn import layer_weights
+    from attention_book.entity import entity_forecaster
+
+    set_seed(0)
+    model = entity_forecaster(6, 5, 2, 1, slots=3, units=4)
+    data = rand((3, 6, 5))
+    assert model.predict(data, verbose=0).shape == (3, 2, 1)
+    gates = layer_weights(model, data, "memory")
+    assert gates.shape == (3, 6, 3) and np.all((gates > 0) & (gates < 1))
+    model.save(tmp_path / "entnet.keras")
+    loaded = keras.saving.load_model(tmp_path / "entnet.keras")
+    np.testing.assert_allclose(loaded.predict(data, verbose=0), model.predict(data, verbose=0), atol=1e-6)

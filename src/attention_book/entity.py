@@ -4,11 +4,15 @@ A bank of M memory slots, each with a learned key w_j (d,) and a content h_j (d,
 s_1..s_T (d,). At every step each slot decides, with a gate, how much the input concerns it, and takes that share
 of a candidate update:
 
-    g_j = sigmoid(s_t . h_j + s_t . w_j)              the gate: does the input concern slot j? (its content or key)
+    g_j = sigmoid(s_t . h_j + s_t . w_j + b)          the gate: does the input concern slot j? (its content or key)
     c_j = tanh(U h_j + V w_j + W s_t)                 the candidate content
     h_j <- h_j + g_j c_j,   h_j <- h_j / ||h_j||       update, then keep every content on the unit sphere
 
 (the paper uses a parametric ReLU for the candidate; tanh keeps the update bounded). The slots start at their keys.
+
+The gate bias b is not in the paper, whose inputs (sentences) are never empty. A time series has steps at which
+nothing concerns any slot, and there, without b, every gate would be sigmoid(0) = 1/2 and every memory would be
+half rewritten. b is learned and starts at ``gate_bias`` (-3: gates start nearly shut, sigmoid(-3) = 0.05).
 At the end a query q reads the memories with attention, p = softmax_j(q . h_j), u = sum_j p_j h_j, and the output
 is R tanh(q + H u).
 """
@@ -16,10 +20,12 @@ is R tanh(q + H u).
 from __future__ import annotations
 
 import keras
+import numpy as np
 import tensorflow as tf
 from keras import ops
 
 from .checks import check_int, check_sequence_shape
+from .forecasters import check_sizes
 
 
 @keras.saving.register_keras_serializable(package="attention_book")
@@ -28,15 +34,19 @@ class EntityMemory(keras.layers.Layer):
 
     Args:
         slots: the number of memories M.
+        gate_bias: the initial value of the learned gate bias b.
 
     ``gates[b, t, j]`` is how much slot j took of its candidate at step t, in (0, 1). The final contents have
     unit norm. The keys are ``self.keys`` (M, d); U, V, W are ``content_kernel``, ``key_kernel``,
-    ``input_kernel`` (each (d, d), applied on the right).
+    ``input_kernel`` (each (d, d), applied on the right); b is ``self.bias``.
     """
 
-    def __init__(self, slots: int, **kwargs):
+    def __init__(self, slots: int, gate_bias: float = -3.0, **kwargs):
         super().__init__(**kwargs)
         self.slots = check_int("slots", slots)
+        if isinstance(gate_bias, bool) or not (isinstance(gate_bias, (int, float)) and np.isfinite(gate_bias)):
+            raise ValueError(f"gate_bias: expected a finite number, got {gate_bias!r}")
+        self.gate_bias = float(gate_bias)
 
     def build(self, input_shape):
         check_sequence_shape(input_shape)
@@ -46,10 +56,12 @@ class EntityMemory(keras.layers.Layer):
         self.keys = self.add_weight(shape=(self.slots, width), initializer="random_normal", name="keys")
         for name in ("content_kernel", "key_kernel", "input_kernel"):
             setattr(self, name, self.add_weight(shape=(width, width), initializer="glorot_uniform", name=name))
+        self.bias = self.add_weight(shape=(), initializer=keras.initializers.Constant(self.gate_bias), name="bias")
 
     def step(self, memories, inputs):
         """One update: memories (B, M, d), inputs (B, d) -> (new memories (B, M, d), gates (B, M))."""
-        gates = ops.sigmoid(ops.einsum("bmd,bd->bm", memories, inputs) + ops.matmul(inputs, ops.transpose(self.keys)))
+        gates = ops.sigmoid(ops.einsum("bmd,bd->bm", memories, inputs) + ops.matmul(inputs, ops.transpose(self.keys))
+                            + self.bias)
         candidates = ops.tanh(ops.matmul(memories, self.content_kernel)
                               + ops.matmul(self.keys, self.key_kernel)[None]
                               + ops.matmul(inputs, self.input_kernel)[:, None, :])
@@ -76,7 +88,7 @@ class EntityMemory(keras.layers.Layer):
         return (input_shape[0], self.slots, input_shape[-1]), (input_shape[0], input_shape[1], self.slots)
 
     def get_config(self):
-        return {**super().get_config(), "slots": self.slots}
+        return {**super().get_config(), "slots": self.slots, "gate_bias": self.gate_bias}
 
 
 @keras.saving.register_keras_serializable(package="attention_book")
@@ -106,3 +118,20 @@ class EntityReadout(keras.layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "n_outputs": self.n_outputs}
+
+
+def entity_forecaster(lookback: int, n_channels: int, horizon: int, n_outputs: int, slots: int = 4,
+                      units: int = 16, gate_bias: float = -3.0) -> keras.Model:
+    """A recurrent entity network as a forecaster (B, L, C) -> (B, H, C_out).
+
+    Every step is embedded (a dense layer to d = ``units``) and read by an :class:`EntityMemory` of ``slots``
+    memories (layer ``"memory"``, returning the gates); the embedded last step is the query of an
+    :class:`EntityReadout` (layer ``"readout"``) that outputs all H x C_out values.
+    """
+    check_sizes(lookback, n_channels, horizon, n_outputs)
+    window = keras.Input((lookback, n_channels), name="window")
+    steps = keras.layers.Dense(check_int("units", units), name="embedding")(window)
+    memories, _ = EntityMemory(slots, gate_bias, name="memory")(steps)
+    output, _ = EntityReadout(horizon * n_outputs, name="readout")(memories, steps[:, -1])
+    return keras.Model(window, keras.layers.Reshape((horizon, n_outputs), name="forecast")(output),
+                       name="entity_network")
