@@ -109,7 +109,9 @@ class EntityReadout(keras.layers.Layer):
                                              name="output_kernel")
 
     def call(self, memories, query):
-        weights = ops.softmax(ops.einsum("bmd,bd->bm", memories, query), axis=-1)
+        scores = ops.einsum("bmd,bd->bm", memories, query)
+        # With one slot the weight is 1 (Keras warns about a softmax over an axis of size 1).
+        weights = ops.softmax(scores, axis=-1) if memories.shape[1] != 1 else ops.ones_like(scores)
         read = ops.einsum("bm,bmd->bd", weights, memories)
         return ops.matmul(ops.tanh(query + ops.matmul(read, self.mix)), self.output_kernel), weights
 
