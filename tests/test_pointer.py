@@ -209,3 +209,14 @@ def test_registered_pointer_is_seeded_and_forecasts_by_copying():
     assert forecast.shape == (3, 24, 4)
     copies = [window[:, 48:], window[:, 24:48]]  # the two candidates: the last day and the day before
     assert all(any(np.array_equal(forecast[b], copy[b]) for copy in copies) for b in range(3))
+
+
+def test_teacher_forced_step_t_does_not_see_the_targets_from_t_on():
+    set_seed(0)
+    layer = pointer_model(6, 1, 6, units=8).get_layer("pointer")
+    items, targets = sorting_task(3, 6, seed=4)
+    changed = targets.copy()
+    changed[:, 3:] = targets[:, 3:][:, ::-1]  # the same positions from step 3 on, in another order
+    before, after = (np.asarray(layer(items, t)[0]) for t in (targets, changed))
+    np.testing.assert_allclose(after[:, :4], before[:, :4], rtol=1e-6, atol=1e-7)  # steps 0-3 fed targets 0-2
+    assert np.abs(after[:, 4:] - before[:, 4:]).max() > 1e-4
