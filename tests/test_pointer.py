@@ -180,9 +180,11 @@ def test_analog_pointer_round_trip(tmp_path):
 
 
 def test_analog_pointer_bad_inputs():
+    with pytest.raises(ValueError, match=r"lookback: expected at least 2 \* horizon = 48 steps, .* got 40"):
+        pointer_forecaster(40, 2, 24, 2)
     with pytest.raises(ValueError, match="window: analog forecasting with stretches of 24 steps needs at least 48 "
                                          "steps, got 40"):
-        pointer_forecaster(40, 2, 24, 2)
+        AnalogPointer(24, 2)(rand((2, 40, 2)))
     with pytest.raises(ValueError, match="n_outputs: expected at most the window's 2 channels, got 3"):
         AnalogPointer(6, 3)(rand((2, 30, 2)))
     states, items, initial = rand((3, 4, 4)), rand((3, 4, 2)), [rand((3, 4)), rand((3, 4))]

@@ -323,6 +323,9 @@ def pointer_forecaster(lookback: int, n_channels: int, horizon: int, n_outputs: 
                        units: int = 32) -> AnalogPointerModel:
     """An analog-forecasting pointer network (B, L, C) -> (B, H, C_out); see :class:`AnalogPointer`."""
     check_sizes(lookback, n_channels, horizon, n_outputs)
+    if lookback < 2 * horizon:
+        raise ValueError(f"lookback: expected at least 2 * horizon = {2 * horizon} steps, so that one past stretch "
+                         f"of {horizon} and the stretch before it fit in the window, got {lookback}")
     window = keras.Input((lookback, n_channels), name="window")
     forecast, _ = AnalogPointer(horizon, n_outputs, units, name="pointer")(window)
     return AnalogPointerModel(window, forecast, name="analog_pointer")
