@@ -222,3 +222,23 @@ def test_teacher_forced_step_t_does_not_see_the_targets_from_t_on():
     before, after = (np.asarray(layer(items, t)[0]) for t in (targets, changed))
     np.testing.assert_allclose(after[:, :4], before[:, :4], rtol=1e-6, atol=1e-7)  # steps 0-3 fed targets 0-2
     assert np.abs(after[:, 4:] - before[:, 4:]).max() > 1e-4
+
+
+def test_analogs_reports_the_pointer_its_mixture_and_the_oracle():
+    from attention_book.pointer import analogs
+
+    set_seed(0)
+    model = pointer_forecaster(30, 3, 6, 2, units=8)
+    window, targets = rand((5, 30, 3), 1), rand((5, 6, 2), 2)
+    report = analogs(model, window, targets, batch_size=2)
+    _, continuations, _ = analog_candidates(window, 6, 2)
+    continuations = np.asarray(continuations)
+    np.testing.assert_allclose(report.weights, layer_weights(model, window, "pointer"), atol=1e-6)
+    np.testing.assert_array_equal(report.pointed, model.predict(window, verbose=0))
+    np.testing.assert_allclose(report.mixture, (report.weights[:, :, None, None] * continuations).sum(axis=1),
+                               rtol=1e-5, atol=1e-6)
+    errors = ((continuations - targets[:, None]) ** 2).mean(axis=(2, 3))
+    np.testing.assert_array_equal(report.best, errors.argmin(axis=1))
+    np.testing.assert_array_equal(report.oracle, continuations[np.arange(5), errors.argmin(axis=1)])
+    with pytest.raises(ValueError, match=r"targets: expected shape \(5, 6, 2\), got \(5, 6, 3\)"):
+        analogs(model, window, rand((5, 6, 3)))

@@ -12,13 +12,15 @@ later step, so no position is pointed at twice. Trained with cross-entropy on th
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import keras
 import numpy as np
 import tensorflow as tf
 from keras import ops
 
 from .attention import AdditiveScore, masked_softmax
-from .checks import check_int, check_sequence_shape
+from .checks import check_inputs, check_int, check_sequence_shape
 from .forecasters import check_sizes
 
 
@@ -330,3 +332,38 @@ def pointer_forecaster(lookback: int, n_channels: int, horizon: int, n_outputs: 
     forecast, _ = AnalogPointer(horizon, n_outputs, units, name="pointer")(window)
     return AnalogPointerModel(window, forecast, name="analog_pointer")
 
+
+
+class Analogs(NamedTuple):
+    """What a trained analog pointer makes of N windows (see :func:`analogs`).
+
+    weights: (N, K) its pointer distributions. best: (N,) the candidate whose continuation was closest to the truth.
+    pointed: (N, H, C_out) its forecasts, the continuation it points at. mixture: (N, H, C_out) the candidates'
+    continuations averaged with its weights. oracle: (N, H, C_out) the best candidate's continuation.
+    """
+
+    weights: np.ndarray
+    best: np.ndarray
+    pointed: np.ndarray
+    mixture: np.ndarray
+    oracle: np.ndarray
+
+
+def analogs(model: keras.Model, inputs, targets, batch_size: int = 256) -> Analogs:
+    """Run a trained :func:`pointer_forecaster` on ``inputs`` (N, L, C) and compare with ``targets`` (N, H, C_out):
+    its forecasts, the attention-style mixture of its candidates, and the best candidate in hindsight."""
+    _, lookback, n_channels = model.input_shape
+    _, horizon, n_outputs = model.output_shape
+    inputs = check_inputs(inputs, n_channels, lookback).astype(np.float32)
+    targets = np.asarray(targets, np.float32)
+    if targets.shape != (inputs.shape[0], horizon, n_outputs):
+        raise ValueError(f"targets: expected shape ({inputs.shape[0]}, {horizon}, {n_outputs}), got {targets.shape}")
+    layer = model.get_layer("pointer")
+    run = tf.function(lambda batch: layer(batch)[1])
+    weights = np.concatenate([np.asarray(run(inputs[i:i + batch_size])) for i in range(0, len(inputs), batch_size)])
+    _, continuations, _ = analog_candidates(inputs, horizon, n_outputs)
+    continuations = np.asarray(continuations)
+    best = np.asarray(layer.best_candidates(inputs, targets))[:, 0]
+    rows = np.arange(len(inputs))
+    return Analogs(weights, best, continuations[rows, weights.argmax(axis=1)],
+                   np.einsum("nk,nkhc->nhc", weights, continuations), continuations[rows, best])
