@@ -26,6 +26,17 @@ def check_sizes(lookback: int, n_channels: int, horizon: int, n_outputs: int) ->
         check_int(name, value)
 
 
+def check_model_windows(model: keras.Model, inputs, targets) -> tuple[np.ndarray, np.ndarray]:
+    """``inputs`` (N, L, C) and ``targets`` (N, H, C_out) as float32, checked against the shapes of ``model``."""
+    _, lookback, n_channels = model.input_shape
+    _, horizon, n_outputs = model.output_shape
+    inputs = check_inputs(inputs, n_channels, lookback).astype(np.float32)
+    targets = np.asarray(targets, np.float32)
+    if targets.shape != (inputs.shape[0], horizon, n_outputs):
+        raise ValueError(f"targets: expected shape ({inputs.shape[0]}, {horizon}, {n_outputs}), got {targets.shape}")
+    return inputs, targets
+
+
 def single_shot(summary, horizon: int, n_outputs: int):
     """All H forecast steps from one summary vector: (B, d) -> (B, H, C_out), one dense layer, no recurrence."""
     horizon, n_outputs = check_int("horizon", horizon), check_int("n_outputs", n_outputs)

@@ -20,8 +20,9 @@ import tensorflow as tf
 from keras import ops
 
 from .attention import AdditiveScore, masked_softmax
-from .checks import check_inputs, check_int, check_sequence_shape
-from .forecasters import check_sizes
+from .attention_rnn import layer_weights
+from .checks import check_int, check_sequence_shape
+from .forecasters import check_model_windows, check_sizes
 
 
 @keras.saving.register_keras_serializable(package="attention_book")
@@ -352,18 +353,12 @@ class Analogs(NamedTuple):
 def analogs(model: keras.Model, inputs, targets, batch_size: int = 256) -> Analogs:
     """Run a trained :func:`pointer_forecaster` on ``inputs`` (N, L, C) and compare with ``targets`` (N, H, C_out):
     its forecasts, the attention-style mixture of its candidates, and the best candidate in hindsight."""
-    _, lookback, n_channels = model.input_shape
+    inputs, targets = check_model_windows(model, inputs, targets)
     _, horizon, n_outputs = model.output_shape
-    inputs = check_inputs(inputs, n_channels, lookback).astype(np.float32)
-    targets = np.asarray(targets, np.float32)
-    if targets.shape != (inputs.shape[0], horizon, n_outputs):
-        raise ValueError(f"targets: expected shape ({inputs.shape[0]}, {horizon}, {n_outputs}), got {targets.shape}")
-    layer = model.get_layer("pointer")
-    run = tf.function(lambda batch: layer(batch)[1])
-    weights = np.concatenate([np.asarray(run(inputs[i:i + batch_size])) for i in range(0, len(inputs), batch_size)])
+    weights = layer_weights(model, inputs, "pointer", batch_size)
     _, continuations, _ = analog_candidates(inputs, horizon, n_outputs)
     continuations = np.asarray(continuations)
-    best = np.asarray(layer.best_candidates(inputs, targets))[:, 0]
+    best = np.asarray(model.get_layer("pointer").best_candidates(inputs, targets))[:, 0]
     rows = np.arange(len(inputs))
     return Analogs(weights, best, continuations[rows, weights.argmax(axis=1)],
                    np.einsum("nk,nkhc->nhc", weights, continuations), continuations[rows, best])

@@ -30,8 +30,8 @@ from keras import ops
 
 from . import calendar as calendar_module
 from .attention import attend, make_score
-from .checks import check_inputs, check_int, check_sequence_shape
-from .forecasters import check_sizes
+from .checks import check_int, check_sequence_shape
+from .forecasters import check_model_windows, check_sizes
 
 CELLS = ("lstm", "gru")
 ATTENTIONS = ("none", "bahdanau", "luong")
@@ -262,12 +262,7 @@ def seq2seq_forecaster(lookback: int, n_channels: int, horizon: int, n_outputs: 
 
 def teacher_forced_predict(model: keras.Model, inputs, targets, batch_size: int = 256) -> np.ndarray:
     """The forecasts (N, H, C_out) of a seq2seq ``model`` when every step gets the true previous value."""
-    _, lookback, n_channels = model.input_shape
-    _, horizon, n_outputs = model.output_shape
-    inputs = check_inputs(inputs, n_channels, lookback).astype(np.float32)
-    targets = np.asarray(targets, np.float32)
-    if targets.shape != (inputs.shape[0], horizon, n_outputs):
-        raise ValueError(f"targets: expected shape ({inputs.shape[0]}, {horizon}, {n_outputs}), got {targets.shape}")
+    inputs, targets = check_model_windows(model, inputs, targets)
     layer = model.get_layer("seq2seq")
     forced = tf.function(lambda window, truth: layer(window, truth)[0])
     batches = [forced(inputs[i:i + batch_size], targets[i:i + batch_size]) for i in range(0, len(inputs), batch_size)]
