@@ -45,3 +45,11 @@ def test_command_line_rejects_bad_lengths(capsys):
 def test_command_line_rejects_lengths_that_are_not_integers(capsys):
     assert bench.main(["attention", "--lengths", "64,abc"]) == 2
     assert "--lengths: expected integers separated by commas, got '64,abc'" in capsys.readouterr().err
+
+
+def test_timing_reports_the_fastest_call():
+    import time
+
+    pauses = iter([0.0, 0.08, 0.001, 0.05])  # the first call is the warm-up, not timed
+    seconds = bench._timed(lambda: time.sleep(next(pauses)), 3)
+    assert 0.001 <= seconds < 0.04
