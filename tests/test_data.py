@@ -1,4 +1,5 @@
-"""Tests of attention_book.data: finding, verifying and reading the ETT files."""
+"""Tests of attention_book.data: finding, verifying and reading the ETT files (the generic reader has its own
+tests in test_own_data.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import numpy as np
 import pytest
 
 from attention_book import data
-from attention_book.data import DataError, load_ett, locate_ett, read_ett_csv
+from attention_book.data import DataError, load_ett, locate_ett
 
 from conftest import DATA_ENV, HEADER, ett_table
 
@@ -80,7 +81,7 @@ def test_one_changed_byte_fails_the_sha256_check(ett_folder, etth1_bytes, tmp_pa
     assert ETTH1_SHA256 in str(caught.value)
     assert "ETTh1.csv" in str(caught.value)
     # the damaged copy is a perfectly readable CSV: only the checksum can catch it
-    assert read_ett_csv(tmp_path / "ETTh1.csv").values[0, 0] == np.float32(6.827000141143799)
+    assert load_ett(tmp_path / "ETTh1.csv").values[0, 0] == np.float32(6.827000141143799)
 
 
 def test_data_folder_without_the_file_names_the_variable(tmp_path, monkeypatch):
@@ -293,19 +294,20 @@ BAD_FILES = {
     "missing date": (_drop("date"), r"missing: \['date'\]"),
     "extra column": (_add_column, r"extra: \['extra'\]"),
     "renamed column": (_rename, r"missing: \['MULL'\], extra: \['MULL2'\]"),
-    "empty value": (_set(7, "MULL", ""), "line 7: column MULL is empty"),
+    "empty value": (_set(7, "MULL", ""), "line 7: column MULL is empty; 1 missing value"),
     "empty date": (_set(4, "date", ""), "line 4: column date is empty"),
     "not a number": (_set(9, "LUFL", "abc"), "line 9: column LUFL is not a number: 'abc'"),
-    "nan": (_set(3, "OT", "nan"), "line 3: column OT is not finite"),
+    "nan": (_set(3, "OT", "nan"), "line 3: column OT has the missing value 'nan'"),
     "infinity": (_set(12, "HUFL", "inf"), "line 12: column HUFL is not finite"),
-    "not a timestamp": (_set(6, "date", "yesterday"), "column date has a value that is not a timestamp"),
-    "short row": (_short_row, "line 9: expected 8 fields, got 5"),
-    "duplicate timestamp": (_duplicate_stamp, r"duplicate.*\(line 5\).*\(line 6\)"),
+    "not a timestamp": (_set(6, "date", "yesterday"), "line 6: column date has a value that is not a timestamp"),
+    "short row": (_short_row, "line 9: column LUFL is empty"),
+    "duplicate timestamp": (_duplicate_stamp, r"appears twice \(line 5 and line 6\)"),
     "backwards step": (
         _backwards,
-        r"duplicate or backwards step between 2016-07-01T02:00:00 \(line 4\) and 2016-07-01T01:00:00 \(line 5\)",
+        r"go backwards between 2016-07-01T02:00:00 \(line 4\) and 2016-07-01T01:00:00 \(line 5\)",
     ),
     "gap": (_gap, r"a gap between 2016-07-01T08:00:00 \(line 10\) and 2016-07-01T10:00:00 \(line 11\)"),
+    "half-hour stamp": (_set(8, "date", "2016-07-01 06:30:00"), r"not regular.*2016-07-01T06:30:00 \(line 8\)"),
     "header only": (lambda rows: rows[:1], "has a header but no rows"),
 }
 
@@ -323,7 +325,7 @@ def test_an_empty_file_is_a_data_error(tmp_path):
     path = tmp_path / "empty.csv"
     path.write_text("")
     with pytest.raises(DataError, match="empty"):
-        read_ett_csv(path)
+        load_ett(path)
 
 
 def test_a_single_row_is_valid(small_csv):
@@ -356,4 +358,4 @@ def test_a_download_with_the_wrong_checksum_is_not_kept(isolated_cache, monkeypa
 def test_blank_lines_at_the_end_of_the_file_are_fine(small_csv):
     path = small_csv(30)
     path.write_text(path.read_text() + "\n\n")
-    assert read_ett_csv(path).values.shape == (30, 7)
+    assert load_ett(path).values.shape == (30, 7)
