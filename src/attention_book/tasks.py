@@ -14,8 +14,13 @@ import numpy as np
 from . import data, synthetic
 from .calendar import CALENDAR_CHANNELS, calendar_features
 from .checks import check_int
-from .windows import ETT_ROWS, SPLITS, Standardizer, Windows, ett_borders, fraction_borders, window_arrays
+from .seasonality import default_season
+from .windows import (
+    ETT_ROWS, SPLITS, Standardizer, Windows, ett_borders, fraction_borders, split_borders, window_arrays,
+)
 
+#: The own-data split: 70 % of the rows train, 10 % validate, 20 % test, in time order.
+DEFAULT_SPLIT = (0.7, 0.1, 0.2)
 #: Synthetic tasks reachable by name, with the window counts of their splits.
 SYNTHETIC_TASKS = ("lag_retrieval", "seasonal_mix")
 LAG_RETRIEVAL_SIZES = {"train": 4000, "val": 1000, "test": 1000}
@@ -49,16 +54,18 @@ class Task:
     calendar: bool = False
 
 
-def series_task(name, values, channels, lookback, horizon, borders, *, season, timestamps=None) -> Task:
+def series_task(name, values, channels, lookback, horizon, borders, *, season, timestamps=None,
+                target_channels=None) -> Task:
     """Standardise ``values`` (T, C) with the training rows of ``borders`` and cut every split into windows.
 
     With ``timestamps`` (T,), the calendar features of every row are appended to the inputs (not standardised,
-    not forecast).
+    not forecast). ``target_channels``: the indices of the channels to forecast (default: all); the others are
+    covariates, inputs only.
     """
     train_start, train_end = borders["train"]
     standardizer = Standardizer().fit(values[train_start:train_end])
     scaled = standardizer.transform(values)
-    targets = list(range(len(channels)))
+    targets = list(range(len(channels))) if target_channels is None else list(target_channels)
     if timestamps is not None:
         if len(timestamps) != len(values):
             raise ValueError(f"timestamps: expected one per row, {len(values)}, got {len(timestamps)}")
@@ -79,8 +86,28 @@ def series_task(name, values, channels, lookback, horizon, borders, *, season, t
     )
 
 
+def own_task(series: data.Series, lookback: int, horizon: int, *, split=DEFAULT_SPLIT, season: int | None = None,
+             name: str = "series") -> Task:
+    """The own-data protocol for a :class:`~attention_book.data.Series`: a chronological split (three fractions,
+    default 70/10/20 as the LTSF loaders for custom data, or two dates: see
+    :func:`~attention_book.windows.split_borders`), standardisation on the training rows only, windows that may
+    look back into the split before, targets from ``series.targets`` (the other channels are covariates).
+    ``season`` (for the seasonal-naive baseline) defaults to the one the step suggests
+    (:func:`~attention_book.seasonality.default_season`).
+    """
+    if not isinstance(series, data.Series):
+        raise TypeError(f"series: expected an attention_book.data.Series, got {type(series).__name__}")
+    lookback, horizon = check_int("lookback", lookback), check_int("horizon", horizon)
+    season = default_season(series.step) if season is None else check_int("season", season)
+    borders = split_borders(series.timestamps, lookback, split)
+    return series_task(name, series.values, series.channels, lookback, horizon, borders, season=season,
+                       target_channels=series.target_indices)
+
+
 def make_task(data_name: str | os.PathLike, lookback: int = 336, horizon: int = 96, *, seed: int = 0,
-              calendar: bool = False, drift: float = 0.0) -> Task:
+              calendar: bool = False, drift: float = 0.0, time_column: str | None = None, columns=None,
+              targets=None, split=None, missing: str = "error", time_format: str | None = None,
+              season: int | None = None) -> Task:
     """Build the task named ``data_name``.
 
     ``data_name`` is an ETT name (``ETTh1``, ``ETTh2``; standard protocol), a path to a CSV file with the ETT
@@ -89,11 +116,31 @@ def make_task(data_name: str | os.PathLike, lookback: int = 336, horizon: int = 
     synthetic generators. ``calendar``: append the calendar features (hour of day, hour of week) to the inputs.
     ``drift``: how much the daily profile of ``seasonal_mix`` changes from day to day (see
     :func:`~attention_book.synthetic.seasonal_mix`).
+
+    Any other table: with ``time_column``, ``data_name`` is the path of a CSV file read by
+    :func:`~attention_book.data.load_csv` (``columns``, ``targets``, ``missing``, ``time_format``), or the name
+    of another public data set of :data:`~attention_book.data.SOURCES`; it is cut by :func:`own_task` (``split``,
+    ``season``).
     """
     lookback, horizon = check_int("lookback", lookback), check_int("horizon", horizon)
     if not isinstance(calendar, bool):
         raise ValueError(f"calendar: expected True or False, got {calendar!r}")
     text = os.fspath(data_name)
+    own = time_column is not None or (text in data.SOURCES and text not in data.ETT_SHA256)
+    if not own and (columns is not None or targets is not None or split is not None or missing != "error"
+                    or time_format is not None or season is not None):
+        raise ValueError("time_column: columns, targets, split, missing, time_format and season apply to your own "
+                         f"table, so name its time column (for {text!r}, got none)")
+    if own:
+        if calendar:
+            raise ValueError("calendar: the calendar features are hourly ones for the ETT and synthetic tasks; "
+                             "expected False for your own table, got True")
+        if text in data.SOURCES:
+            series = data.load_public(text, columns=columns, targets=targets)
+        else:
+            series = data.load_csv(text, time_column, columns, targets, missing, time_format=time_format)
+        return own_task(series, lookback, horizon, split=DEFAULT_SPLIT if split is None else split,
+                        season=season, name=os.path.basename(text))
     if drift and text != "seasonal_mix":
         raise ValueError(f"drift: only seasonal_mix has a daily profile to drift, got drift={drift!r} for {text}")
     if text == "lag_retrieval":

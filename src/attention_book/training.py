@@ -1,5 +1,6 @@
 """Training every neural forecaster the same way: Adam on the mean squared error, early stopping on the
-validation loss, best weights restored. One call of ``model.fit``, silent; the history is returned for plots."""
+validation loss, best weights restored. One call of ``model.fit``, silent unless asked; the history is returned
+for plots."""
 
 from __future__ import annotations
 
@@ -36,20 +37,24 @@ def train(
     batch_size: int = 64,
     patience: int = 3,
     learning_rate: float = 1e-3,
+    verbose: int = 0,
 ) -> keras.callbacks.History:
     """Fit ``model`` on ``train``, stop when the loss on ``val`` has not improved for ``patience`` epochs.
 
     The model is compiled here (Adam with gradients clipped to norm 1, mean squared error). Afterwards it holds
     the weights of the epoch with the lowest validation loss. Returns the ``History``; its ``history`` dict has
-    the lists ``loss`` and ``val_loss``.
+    the lists ``loss`` and ``val_loss``. ``verbose``: Keras' progress output (0 silent, the book's default; 1 a
+    progress bar; 2 one line per epoch with the loss and the validation loss).
     """
     train_data, val_data = _check_windows("train", train, model), _check_windows("val", val, model)
     epochs, batch_size = check_int("epochs", epochs), check_int("batch_size", batch_size)
     patience = check_int("patience", patience, minimum=0)
+    if verbose not in (0, 1, 2) or isinstance(verbose, bool):
+        raise ValueError(f"verbose: expected 0, 1 or 2, got {verbose!r}")
     if not (isinstance(learning_rate, (int, float)) and 0 < learning_rate < np.inf):
         raise ValueError(f"learning_rate: expected a number > 0, got {learning_rate!r}")
     model.compile(optimizer=keras.optimizers.Adam(learning_rate, clipnorm=1.0), loss="mse")
     stop = keras.callbacks.EarlyStopping(monitor="val_loss", patience=patience, restore_best_weights=True)
     return model.fit(
-        *train_data, validation_data=val_data, epochs=epochs, batch_size=batch_size, callbacks=[stop], verbose=0,
+        *train_data, validation_data=val_data, epochs=epochs, batch_size=batch_size, callbacks=[stop], verbose=verbose,
     )

@@ -70,6 +70,45 @@ def fraction_borders(
     return {"train": (0, n_train), "val": (n_train - lookback, val_end), "test": (val_end - lookback, n_rows)}
 
 
+def date_borders(timestamps, lookback: int, val_start, test_start) -> dict[str, tuple[int, int]]:
+    """Row ranges of a chronological split at two dates: training rows come before ``val_start``, validation
+    rows from ``val_start`` to before ``test_start``, test rows from ``test_start`` on (same look-back rule)."""
+    import pandas as pd
+
+    stamps = pd.DatetimeIndex(np.asarray(timestamps))
+    lookback = check_int("lookback", lookback, 1)
+    try:
+        first, second = pd.Timestamp(val_start), pd.Timestamp(test_start)
+    except (ValueError, TypeError):
+        raise ValueError(f"split: expected two dates (validation start, test start), got {val_start!r}, "
+                         f"{test_start!r}") from None
+    if not first < second:
+        raise ValueError(f"split: expected the validation start before the test start, got {first} and {second}")
+    n_train, val_end = int(stamps.searchsorted(first)), int(stamps.searchsorted(second))
+    if not 0 < n_train < val_end < len(stamps):
+        raise ValueError(
+            f"split: the dates {first} and {second} must cut the series ({stamps[0]} to {stamps[-1]}) into three "
+            f"non-empty parts; they give {n_train}, {val_end - n_train} and {len(stamps) - val_end} rows"
+        )
+    if lookback >= n_train:
+        raise ValueError(f"lookback: expected fewer than the {n_train} training rows, got {lookback}")
+    return {"train": (0, n_train), "val": (n_train - lookback, val_end), "test": (val_end - lookback, len(stamps))}
+
+
+def split_borders(timestamps, lookback: int, split=(0.7, 0.1, 0.2)) -> dict[str, tuple[int, int]]:
+    """Row ranges for ``split``: three fractions (train, val, test) for :func:`fraction_borders`, or two dates
+    (the first validation and the first test time stamp) for :func:`date_borders`."""
+    parts = tuple(split) if isinstance(split, (tuple, list)) else None
+    if parts is not None and len(parts) == 3 and all(
+        isinstance(part, (int, float)) and not isinstance(part, bool) for part in parts
+    ):
+        return fraction_borders(len(timestamps), lookback, tuple(float(part) for part in parts))
+    if parts is not None and len(parts) == 2:
+        return date_borders(timestamps, lookback, *parts)
+    raise ValueError(f"split: expected three fractions that sum to 1 (e.g. 0.7, 0.1, 0.2) or two dates "
+                     f"(validation start, test start), got {split!r}")
+
+
 def own_rows(borders: dict[str, tuple[int, int]], lookback: int) -> dict[str, tuple[int, int]]:
     """The rows that belong to each split, ``{split: (first, end)}``: where its targets may lie.
 
