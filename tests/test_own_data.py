@@ -420,6 +420,18 @@ def test_interpolate_fills_nan_and_missing_rows_of_a_frame():
     np.testing.assert_allclose(series.values, full[["up", "down"]].to_numpy(np.float32), rtol=1e-6)
 
 
+def test_interpolation_weighs_by_time_not_by_rows():
+    stamps = pd.date_range("2021-01-01", periods=6, freq="MS")  # months of 31, 28, 31, 30 and 31 days
+    values = np.array([1.0, 0.0, 3.0, 2.0, 6.0, 5.0])
+    kept = [0, 1, 3, 4, 5]  # March is missing
+    series = from_frame(pd.DataFrame({"x": values[kept]}, index=stamps[kept]), missing="interpolate")
+    assert series.step == "MS" and series.filled == 1
+    days = (stamps - stamps[0]).days.to_numpy(float)
+    expected = np.interp(days, days[kept], values[kept])
+    assert expected[2] != pytest.approx(1.0)  # halfway between February and April by rows would be 1.0
+    np.testing.assert_allclose(series.values[:, 0], expected.astype(np.float32), rtol=1e-6)
+
+
 def test_a_full_series_is_not_changed_by_interpolate():
     frame = table(pd.date_range("2021-01-01", periods=12, freq="MS"))
     series = from_frame(frame, "date", missing="interpolate")

@@ -1,12 +1,19 @@
-"""The command line: reproduce any row of the book's results tables.
+"""The command line: reproduce any row of the book's results tables, and forecast your own series.
 
     python -m attention_book evaluate --model repeat --data ETTh1 --lookback 336 --horizon 96
+    python -m attention_book evaluate --model linear --data my.csv --time-column date --lookback 56 --horizon 14
+    python -m attention_book fit --model linear --data my.csv --time-column date --lookback 56 --horizon 14 --out f
+    python -m attention_book forecast --model-dir f --data my.csv --out forecast.csv --plot forecast.png
     python -m attention_book models
+
+Standard output carries one JSON line (or the model names); training progress goes to standard error, and
+``--quiet`` silences it. Bad data exits with 1, bad usage with 2, each with one line on standard error.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 
@@ -16,21 +23,80 @@ USAGE_ERROR = 2
 DATA_ERROR = 1
 
 
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose usage errors are one line on stderr (exit 2), like every other error here."""
+
+    def error(self, message):
+        self.exit(USAGE_ERROR, f"error: {message} (see '{self.prog} --help')\n")
+
+
+def _split(text: str):
+    """``--split``: three fractions (``0.7,0.1,0.2``) or two dates (``2015-01-01,2015-07-01``)."""
+    parts = [part.strip() for part in text.split(",")]
+    try:
+        return tuple(float(part) for part in parts)
+    except ValueError:
+        return tuple(parts)
+
+
+def _names(text: str) -> list[str]:
+    return [name.strip() for name in text.split(",") if name.strip()]
+
+
+def _add_data_options(command) -> None:
+    command.add_argument("--time-column", metavar="NAME",
+                         help="the time column of your own CSV file (its other columns are the channels)")
+    command.add_argument("--columns", type=_names, metavar="A,B,C",
+                         help="the channels to use, in this order (default: every column but the time column)")
+    command.add_argument("--targets", type=_names, metavar="A,B",
+                         help="the channels to forecast (default: all); the others are covariates, inputs only")
+    command.add_argument("--split", type=_split, metavar="0.7,0.1,0.2",
+                         help="train/validation/test fractions, or the first validation and the first test date "
+                              "(default 0.7,0.1,0.2)")
+    command.add_argument("--missing", choices=("error", "interpolate"), default="error",
+                         help="empty cells and gaps in the time index: refuse them (default) or fill them by time "
+                              "interpolation")
+    command.add_argument("--time-format", metavar="FORMAT",
+                         help="strftime format of the time column, e.g. '%%d/%%m/%%Y' (default: inferred)")
+
+
+def _add_model_options(command, *, lookback: int, horizon: int) -> None:
+    command.add_argument("--model", required=True, help="a registered model (see the 'models' command)")
+    command.add_argument("--lookback", type=int, default=lookback, help=f"input window length L (default {lookback})")
+    command.add_argument("--horizon", type=int, default=horizon, help=f"forecast horizon H (default {horizon})")
+    command.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    command.add_argument("--quiet", action="store_true", help="print no training progress on stderr")
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m attention_book", description=__doc__.splitlines()[0])
-    commands = parser.add_subparsers(dest="command", required=True)
+    parser = _Parser(prog="python -m attention_book", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     evaluate = commands.add_parser("evaluate", help="fit one model and print its test scores as JSON")
-    evaluate.add_argument("--model", required=True, help="a registered model (see the 'models' command)")
+    _add_model_options(evaluate, lookback=336, horizon=96)
     evaluate.add_argument(
         "--data", required=True,
-        help="ETTh1 or ETTh2, a path to a CSV file with the ETT columns, lag_retrieval or seasonal_mix",
+        help="ETTh1 or ETTh2 (standard protocol), a CSV file with the ETT columns, lag_retrieval, seasonal_mix, "
+             "or your own CSV file with --time-column (or a public data set such as seattle-weather)",
     )
-    evaluate.add_argument("--lookback", type=int, default=336, help="input window length L (default 336)")
-    evaluate.add_argument("--horizon", type=int, default=96, help="forecast horizon H (default 96)")
-    evaluate.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     evaluate.add_argument("--calendar", action="store_true",
                           help="add hour-of-day and hour-of-week features to the inputs (seq2seq decoders also "
                                "get them for the hours they forecast)")
+    _add_data_options(evaluate)
+    fit = commands.add_parser("fit", help="fit one model on your own series and save it as a forecaster")
+    _add_model_options(fit, lookback=96, horizon=24)
+    fit.add_argument("--data", required=True,
+                     help="your CSV file (with --time-column), or a public data set: ETTh1, ETTh2, seattle-weather")
+    _add_data_options(fit)
+    fit.add_argument("--out", required=True, metavar="DIR", help="the folder to save the forecaster in")
+    forecast = commands.add_parser("forecast", help="forecast the steps after the last row with a saved forecaster")
+    forecast.add_argument("--model-dir", required=True, metavar="DIR", help="a folder written by 'fit'")
+    forecast.add_argument("--data", required=True, metavar="FILE",
+                          help="a CSV file with the columns the forecaster was fitted on (newer rows are fine)")
+    forecast.add_argument("--out", required=True, metavar="FILE", help="where to write the forecast (CSV)")
+    forecast.add_argument("--plot", metavar="FILE", help="also draw the recent history and the forecast (PNG)")
+    forecast.add_argument("--missing", choices=("error", "interpolate"), default="error",
+                          help="empty cells and gaps in the time index: refuse (default) or interpolate")
+    forecast.add_argument("--quiet", action="store_true", help="print nothing on stderr")
     commands.add_parser("models", help="list the registered models")
     return parser
 
@@ -47,21 +113,129 @@ def main(argv=None) -> int:
         print("\n".join(sorted(models.REGISTRY)))
         return 0
     try:
-        models.check_model_name(args.model)
-    except ValueError as error:
-        print(f"error: --{error}", file=sys.stderr)
-        return USAGE_ERROR
-    try:
-        row = models.evaluate(args.model, args.data, args.lookback, args.horizon, seed=args.seed,
-                              calendar=args.calendar)
+        if args.command != "forecast":
+            models.check_model_name(args.model)
+        row = {"evaluate": _evaluate, "fit": _fit, "forecast": _forecast}[args.command](args)
     except DataError as error:
-        print(f"error: --data: {error}", file=sys.stderr)
+        print(f"error: --data: {error}" if args.command == "evaluate" else f"error: {error}", file=sys.stderr)
         return DATA_ERROR
-    except ValueError as error:
-        print(f"error: {error}", file=sys.stderr)
+    except (ValueError, TypeError) as error:
+        print(f"error: {_as_option(str(error))}", file=sys.stderr)
         return USAGE_ERROR
+    except OSError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return DATA_ERROR
     print(json.dumps(row))
     return 0
+
+
+#: Arguments of the package's functions that the command line sets through an option of the same name.
+OPTIONS = ("model", "lookback", "horizon", "seed", "calendar", "time_column", "columns", "targets", "split",
+           "missing", "time_format", "time-column")
+
+
+def _as_option(message: str) -> str:
+    """``"lookback: expected ..."`` -> ``"--lookback: expected ..."``: name the option the reader typed."""
+    head, _, rest = message.partition(":")
+    return f"--{head.replace('_', '-')}:{rest}" if head in OPTIONS and rest else message
+
+
+def _say(args, message: str) -> None:
+    if not args.quiet:
+        print(message, file=sys.stderr)
+
+
+@contextlib.contextmanager
+def _progress_on_stderr():
+    """Keras prints its progress on stdout; send it to stderr so that stdout stays one JSON line."""
+    sys.stdout.flush()
+    with contextlib.redirect_stdout(sys.stderr):
+        yield
+
+
+def _verbosity(args) -> int:
+    """0 with --quiet; a progress bar on a terminal; else one line per epoch."""
+    return 0 if args.quiet else (1 if sys.stderr.isatty() else 2)
+
+
+def _data_options(args) -> dict:
+    options = {"time_column": args.time_column, "columns": args.columns, "targets": args.targets,
+               "split": args.split, "missing": args.missing, "time_format": args.time_format}
+    return {key: value for key, value in options.items() if value is not None and (key, value) != ("missing", "error")}
+
+
+def _evaluate(args) -> dict:
+    from . import models
+    from .tasks import make_task
+
+    task = make_task(args.data, args.lookback, args.horizon, seed=args.seed, calendar=args.calendar,
+                     **_data_options(args))
+    _say(args, f"{task.name}: {len(task.train.inputs)} training, {len(task.val.inputs)} validation and "
+               f"{len(task.test.inputs)} test windows; fitting {args.model}")
+    with _progress_on_stderr():
+        return models.evaluate_on_task(args.model, task, args.seed, verbose=_verbosity(args))
+
+
+def _read_series(args):
+    """The series named by --data and the data options of the fit command."""
+    import os
+
+    from . import data
+
+    if args.data in data.SOURCES and args.time_column is None:
+        series = data.load_public(args.data, columns=args.columns, targets=args.targets)
+    elif args.time_column is None:
+        raise ValueError(f"time-column: name the time column of {args.data!r} (or use a public data set: "
+                         f"{', '.join(data.SOURCES)})")
+    else:
+        series = data.load_csv(args.data, args.time_column, args.columns, args.targets, args.missing,
+                               time_format=args.time_format)
+    _say(args, f"{os.path.basename(args.data)}: {len(series.values)} rows of {len(series.channels)} channels "
+               f"({', '.join(series.channels)}), step {series.step}, targets {', '.join(series.targets)}")
+    if series.filled:
+        _say(args, f"filled {series.filled} missing value(s) by time interpolation")
+    return series
+
+
+def _fit(args) -> dict:
+    from .own_series import Forecaster
+    from .tasks import DEFAULT_SPLIT
+
+    series = _read_series(args)
+    forecaster = Forecaster(args.model, args.lookback, args.horizon, split=args.split or DEFAULT_SPLIT,
+                            seed=args.seed)
+    _say(args, f"fitting {args.model} (L = {args.lookback}, H = {args.horizon})")
+    with _progress_on_stderr():
+        forecaster.fit(series, verbose=_verbosity(args))
+    folder = forecaster.save(args.out)
+    _say(args, f"saved the forecaster in {folder}")
+    return {"model": args.model, "data": args.data, "lookback": args.lookback, "horizon": args.horizon,
+            "val": forecaster.scores["val"], "test": forecaster.scores["test"], "seconds": forecaster.seconds,
+            "out": str(folder)}
+
+
+def _forecast(args) -> dict:
+    from .own_series import Forecaster
+
+    forecaster = Forecaster.load(args.model_dir)
+    frame = forecaster.forecast(args.data, missing=args.missing)
+    frame.to_csv(args.out)
+    _say(args, f"wrote the forecast of {len(frame)} steps ({frame.index[0]} to {frame.index[-1]}) to {args.out}")
+    if args.plot:
+        import matplotlib
+
+        matplotlib.use("Agg")  # a file, not a window
+        from . import data, plots
+
+        layout = forecaster.layout
+        series = data.load_csv(args.data, layout["time_column"], layout["channels"], layout["targets"],
+                               args.missing)
+        figure = plots.plot_future(series, frame)
+        figure.savefig(args.plot, dpi=120)
+        _say(args, f"drew it in {args.plot}")
+    return {"model_dir": args.model_dir, "data": args.data, "out": args.out, "plot": args.plot,
+            "first": str(frame.index[0]), "last": str(frame.index[-1]), "steps": len(frame),
+            "targets": list(frame.columns)}
 
 
 if __name__ == "__main__":

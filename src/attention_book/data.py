@@ -322,7 +322,10 @@ def from_frame(frame: pd.DataFrame, time_column: str | None = None, columns=None
                 "time_column: the frame has no DatetimeIndex, so name its time column "
                 f"(one of {[str(c) for c in frame.columns]}), got None"
             )
-        time_column = frame.index.name or "time"
+        time_column = str(frame.index.name or "time")
+        if time_column in [str(column) for column in frame.columns]:
+            raise ValueError(f"time_column: the frame's DatetimeIndex would be called {time_column!r}, which is "
+                             "also a column; rename one of them or pass time_column=")
         frame = frame.reset_index(names=time_column)
     frame = frame.reset_index(drop=True)
     frame.columns = [str(column) for column in frame.columns]
@@ -401,6 +404,10 @@ def _series(table: pd.DataFrame, time_column, columns, targets, missing, step, r
         frame = pd.DataFrame(values, index=stamps, columns=columns).reindex(grid)
         filled = int(frame.isna().to_numpy().sum())
         frame = frame.interpolate(method="time", limit_direction="both")
+        empty = [name for name in columns if frame[name].isna().all()]
+        if empty:
+            raise DataError(f"{rows.source}: column {empty[0]} has no values to interpolate from; leave it out "
+                            "with columns= (command line: --columns)")
         values = frame.to_numpy()
     return Series(grid.to_numpy().astype("datetime64[s]"), tuple(columns), values.astype(np.float32),
                   tuple(targets), offset.freqstr, time_column, filled)
@@ -469,7 +476,9 @@ def _timestamps(column: pd.Series, name: str, rows, time_format) -> pd.DatetimeI
         if empty.size:
             raise DataError(f"{rows.source}, {rows(int(empty[0]))}: column {name} is empty")
         try:
-            parsed = pd.to_datetime(text, format=time_format, errors="coerce")
+            # utc=True reads stamps with UTC offsets (which change with daylight saving) as instants; naive
+            # stamps stay as written, since they are taken as UTC and the zone is dropped below.
+            parsed = pd.to_datetime(text, format=time_format, errors="coerce", utc=True)
         except (ValueError, TypeError) as error:
             raise DataError(f"{rows.source}: column {name} could not be read as timestamps ({error})") from None
         bad = np.flatnonzero(parsed.isna().to_numpy())
@@ -515,18 +524,34 @@ def _step(stamps: pd.DatetimeIndex, step, rows):
     if len(stamps) < 3:
         raise DataError(f"{rows.source}: {len(stamps)} row(s) are too few to infer the step between rows; "
                         "at least 3 are needed, or pass step=")
-    freq = pd.infer_freq(stamps)
+    freq = _infer_freq(stamps)
     if freq is None:  # gaps or irregular stamps: the step that most rows advance by
-        steps = pd.Series(stamps[1:] - stamps[:-1])
-        common = steps.mode().iloc[0]
-        if common < pd.Timedelta(days=28):
-            freq = common
-        else:  # months, quarters, years: the first three consecutive stamps that show the calendar step
-            freq = next((found for i in range(len(stamps) - 2)
-                         if (found := pd.infer_freq(stamps[i:i + 3])) is not None), None)
-            if freq is None:
+        gaps = stamps[1:] - stamps[:-1]
+        common = pd.Series(gaps).mode().iloc[0]
+        if common < pd.Timedelta(days=28):  # named as pandas names it (D, W-SUN, h) from a regular stretch
+            regular = np.flatnonzero((gaps[:-1] == common) & (gaps[1:] == common))
+            freq = _infer_freq(stamps[regular[0]:regular[0] + 3]) if regular.size else None
+            freq = freq or common
+        else:  # months, quarters, years: of the calendar steps that stretches show, the one most stamps are on
+            candidates = {found for i in range(min(len(stamps) - 2, 50))
+                          if (found := _infer_freq(stamps[i:i + 3])) is not None}
+            if not candidates:
                 raise DataError(f"{rows.source}: no regular step found in the time stamps; pass step=")
+            freq = max(candidates, key=lambda found: (
+                pd.date_range(stamps[0], stamps[-1], freq=found).isin(stamps).sum(),
+                len(pd.date_range(stamps[0], stamps[-1], freq=found))))
     return pd.tseries.frequencies.to_offset(freq)
+
+
+def _infer_freq(stamps: pd.DatetimeIndex) -> str | None:
+    """pandas' name for the step of regular ``stamps`` (3 or more), or ``None``."""
+    import warnings
+
+    with warnings.catch_warnings():  # pandas 3 announces that infer_freq will return an offset
+        warnings.simplefilter("ignore", FutureWarning)
+        warnings.simplefilter("ignore", DeprecationWarning)
+        found = pd.infer_freq(stamps)
+    return getattr(found, "freqstr", found)
 
 
 def _missing_message(table, columns, absent, stamps, positions, n_gaps, offset, rows) -> str:

@@ -94,10 +94,15 @@ def build_model(name: str, task: Task, seed: int = 0, **training):
     return model
 
 
-def evaluate_on_task(name: str, task: Task, seed: int = 0) -> dict:
-    """Fit model ``name`` on the task's training windows and score it on every test window."""
+def evaluate_on_task(name: str, task: Task, seed: int = 0, verbose: int = 0) -> dict:
+    """Fit model ``name`` on the task's training windows and score it on every test window. ``verbose``: the
+    training's progress output for a neural model (see :func:`~attention_book.training.train`)."""
     started = time.perf_counter()
-    model = build_model(name, task, seed).fit(task.train, task.val)
+    model = build_model(name, task, seed)
+    if isinstance(model, NeuralForecaster):
+        model.fit(task.train, task.val, verbose=verbose)
+    else:
+        model.fit(task.train, task.val)
     predictions = model.predict(task.test.inputs)
     return {
         "model": name,
@@ -112,15 +117,16 @@ def evaluate_on_task(name: str, task: Task, seed: int = 0) -> dict:
 
 
 def evaluate(name: str, data: str | os.PathLike, lookback: int = 336, horizon: int = 96, seed: int = 0,
-             calendar: bool = False) -> dict:
+             calendar: bool = False, **data_options) -> dict:
     """One row of a results table: ``{model, data, lookback, horizon, mse, mae, windows, seconds}``.
 
-    ``seconds`` counts building the windows, fitting and predicting. ``calendar``: see
+    ``seconds`` counts building the windows, fitting and predicting. ``calendar`` and ``data_options``
+    (``time_column``, ``columns``, ``targets``, ``split``, ``missing``, ...): see
     :func:`~attention_book.tasks.make_task`.
     """
     check_model_name(name)  # fail before loading any data
     started = time.perf_counter()
-    task = make_task(data, lookback, horizon, seed=seed, calendar=calendar)
+    task = make_task(data, lookback, horizon, seed=seed, calendar=calendar, **data_options)
     row = evaluate_on_task(name, task, seed)
     row["seconds"] = round(time.perf_counter() - started, 3)
     return row

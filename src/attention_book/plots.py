@@ -155,3 +155,33 @@ def encoder_decoder(ax, n_inputs: int = 4, n_outputs: int = 3, *, attention: boo
     ax.set_ylim(-0.5, 2.5)
     ax.axis("off")
     return ax
+
+
+def plot_future(series, forecast, *, history: int | None = None):
+    """The recent history of each target of ``series`` and the ``forecast`` of the steps after it, in the
+    series' own units: one panel per target, the forecast origin marked. Returns the figure.
+
+    ``series``: a :class:`~attention_book.data.Series`; ``forecast``: the DataFrame of
+    :meth:`~attention_book.own_series.Forecaster.forecast`; ``history``: how many past steps to show (default:
+    four horizons).
+    """
+    from .checks import check_int
+
+    steps = 4 * len(forecast) if history is None else check_int("history", history)
+    targets = list(forecast.columns)
+    missing = [name for name in targets if name not in series.channels]
+    if missing:
+        raise ValueError(f"forecast: its columns {missing} are not channels of the series {list(series.channels)}")
+    fig, axes = plt.subplots(len(targets), 1, figsize=(10, 2.4 * len(targets) + 0.6), sharex=True, squeeze=False)
+    past = series.timestamps[-steps:]
+    for ax, name in zip(axes[:, 0], targets):
+        ax.plot(past, series.values[-steps:, series.channels.index(name)], color="black", linewidth=1,
+                label="history")
+        ax.plot(forecast.index, forecast[name], color="tab:red", linewidth=1.5, marker=".", label="forecast")
+        ax.axvline(past[-1], color="grey", linewidth=0.6, linestyle=":")
+        ax.set_ylabel(name)
+    axes[0, 0].legend(loc="upper left", fontsize="small")
+    axes[0, 0].set_title(f"The last {len(past)} steps and the forecast of the next {len(forecast)}")
+    fig.autofmt_xdate()
+    fig.tight_layout()
+    return fig
