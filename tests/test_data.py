@@ -294,7 +294,7 @@ BAD_FILES = {
     "missing date": (_drop("date"), r"missing: \['date'\]"),
     "extra column": (_add_column, r"extra: \['extra'\]"),
     "renamed column": (_rename, r"missing: \['MULL'\], extra: \['MULL2'\]"),
-    "empty value": (_set(7, "MULL", ""), "line 7: column MULL is empty; 1 missing value"),
+    "empty value": (_set(7, "MULL", ""), "line 7: column MULL is empty; 1 empty or missing cell"),
     "empty date": (_set(4, "date", ""), "line 4: column date is empty"),
     "not a number": (_set(9, "LUFL", "abc"), "line 9: column LUFL is not a number: 'abc'"),
     "nan": (_set(3, "OT", "nan"), "line 3: column OT has the missing value 'nan'"),

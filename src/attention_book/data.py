@@ -555,20 +555,20 @@ def _infer_freq(stamps: pd.DatetimeIndex) -> str | None:
 
 
 def _missing_message(table, columns, absent, stamps, positions, n_gaps, offset, rows) -> str:
-    fill = ("Pass missing='interpolate' (command line: --missing interpolate) to fill them by time "
-            "interpolation, or fill them yourself")
+    """Where the first missing value or gap is, and how many there are of each."""
+    gap_starts = np.flatnonzero(np.diff(positions) > 1)
+    totals = (f"{int(absent.sum())} empty or missing cell(s) and {n_gaps} missing step(s) in {gap_starts.size} "
+              f"gap(s) in all. Pass missing='interpolate' (command line: --missing interpolate) to fill them by "
+              "time interpolation, or fill them yourself")
     if absent.any():
         row, channel = (int(i) for i in np.argwhere(absent)[0])
         cell = table[columns[channel]].iloc[row]
         text = cell.strip() if isinstance(cell, str) else ""
         what = f"has the missing value {text!r}" if text else "is empty"
-        return (f"{rows.source}, {rows(row)}: column {columns[channel]} {what}; {int(absent.sum())} missing "
-                f"value(s) in all. {fill}")
-    i = int(np.flatnonzero(np.diff(positions) > 1)[0])
-    gaps = int(np.count_nonzero(np.diff(positions) > 1))
+        return f"{rows.source}, {rows(row)}: column {columns[channel]} {what}; {totals}"
+    i = int(gap_starts[0])
     return (f"{rows.source}: a gap between {_text(stamps[i])} ({rows(i)}) and {_text(stamps[i + 1])} "
-            f"({rows(i + 1)}) with the step {offset.freqstr}; {n_gaps} step(s) missing in {gaps} gap(s) in all. "
-            f"{fill}")
+            f"({rows(i + 1)}) with the step {offset.freqstr}; {totals}")
 
 
 def _text(stamp) -> str:
