@@ -215,23 +215,29 @@ def _fit(args) -> dict:
 
 
 def _forecast(args) -> dict:
+    from . import data
     from .own_series import Forecaster
 
     forecaster = Forecaster.load(args.model_dir)
-    frame = forecaster.forecast(args.data, missing=args.missing)
+    layout = forecaster.layout
+    try:
+        series = data.load_csv(args.data, layout["time_column"], layout["channels"], layout["targets"],
+                               args.missing)
+    except DataError:
+        raise
+    except ValueError as error:  # the file lacks a column the forecaster reads: a problem with the data
+        raise DataError(f"{args.data}: the forecaster in {args.model_dir} reads the time column "
+                        f"{layout['time_column']!r} and the channels {layout['channels']}; {error}") from None
+    frame = forecaster.forecast(series)
     frame.to_csv(args.out)
     _say(args, f"wrote the forecast of {len(frame)} steps ({frame.index[0]} to {frame.index[-1]}) to {args.out}")
     if args.plot:
         import matplotlib
 
         matplotlib.use("Agg")  # a file, not a window
-        from . import data, plots
+        from . import plots
 
-        layout = forecaster.layout
-        series = data.load_csv(args.data, layout["time_column"], layout["channels"], layout["targets"],
-                               args.missing)
-        figure = plots.plot_future(series, frame)
-        figure.savefig(args.plot, dpi=120)
+        plots.plot_future(series, frame).savefig(args.plot, dpi=120)
         _say(args, f"drew it in {args.plot}")
     return {"model_dir": args.model_dir, "data": args.data, "out": args.out, "plot": args.plot,
             "first": str(frame.index[0]), "last": str(frame.index[-1]), "steps": len(frame),
