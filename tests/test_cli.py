@@ -1,4 +1,4 @@
-"""Tests of attention_book.cli: ``python -m attention_book evaluate|models``."""
+"""Tests of attention_book.cli: ``python -m attention_book evaluate|fit|forecast|models``."""
 
 from __future__ import annotations
 
@@ -6,7 +6,10 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from attention_book import cli
@@ -50,9 +53,10 @@ def test_evaluate_repeat_on_etth1_as_a_subprocess(ett_folder):
 
 
 def test_lstm_on_etth1_beats_repeat_as_a_subprocess(ett_folder):
-    """Chapter 2's row, reproduced by the command line: the LSTM trains and beats repeating the last value."""
+    """Chapter 2's row, reproduced by the command line: the LSTM trains and beats repeating the last value
+    (silently, with --quiet)."""
     args = ("--data", "ETTh1", "--horizon", "96")
-    lstm = run_module("evaluate", "--model", "lstm", *args, env_data=ett_folder, timeout=600)
+    lstm = run_module("evaluate", "--model", "lstm", *args, "--quiet", env_data=ett_folder, timeout=600)
     repeat = run_module("evaluate", "--model", "repeat", *args, env_data=ett_folder)
     assert lstm.returncode == 0 and repeat.returncode == 0, lstm.stderr + repeat.stderr
     lstm_row, repeat_row = json.loads(lstm.stdout), json.loads(repeat.stdout)
@@ -160,18 +164,26 @@ def test_usage_errors_exit_2(capsys, argv, word):
 
 
 def test_calendar_flag_reaches_the_task(capsys, monkeypatch):
-    from attention_book import models
+    """evaluate builds the task with make_task(calendar=...) and scores it with evaluate_on_task (faked here)."""
+    from attention_book import models, tasks
 
+    real_make_task = tasks.make_task
     seen = {}
 
-    def fake_evaluate(name, data, lookback, horizon, seed=0, calendar=False):
-        seen.update(name=name, calendar=calendar)
+    def recording_make_task(data_name, lookback, horizon, **options):
+        seen["make_task"] = options.get("calendar")
+        return real_make_task(data_name, lookback, horizon, **options)
+
+    def fake_evaluate_on_task(name, task, seed=0, verbose=0):
+        seen.update(name=name, task=task.calendar)
         return {"model": name}
 
-    monkeypatch.setattr(models, "evaluate", fake_evaluate)
-    argv = ["evaluate", "--model", "bahdanau", "--data", "seasonal_mix"]
-    assert cli.main(argv) == 0 and seen == {"name": "bahdanau", "calendar": False}
-    assert cli.main(argv + ["--calendar"]) == 0 and seen == {"name": "bahdanau", "calendar": True}
+    monkeypatch.setattr(tasks, "make_task", recording_make_task)
+    monkeypatch.setattr(models, "evaluate_on_task", fake_evaluate_on_task)
+    argv = ["evaluate", "--model", "bahdanau", "--data", "seasonal_mix", "--lookback", "48", "--horizon", "24"]
+    assert cli.main(argv) == 0 and seen == {"make_task": False, "name": "bahdanau", "task": False}
+    assert cli.main(argv + ["--calendar"]) == 0 and seen == {"make_task": True, "name": "bahdanau", "task": True}
+    assert capsys.readouterr().out.splitlines() == ['{"model": "bahdanau"}'] * 2
 
 
 def test_calendar_flag_on_lag_retrieval_is_a_usage_error(capsys):
@@ -179,3 +191,258 @@ def test_calendar_flag_on_lag_retrieval_is_a_usage_error(capsys):
             "--calendar"]
     assert cli.main(argv) == 2
     assert "calendar: lag_retrieval windows have no time of day" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------------------- your own CSV: fit and forecast
+
+FIT_KEYS = {"model", "data", "lookback", "horizon", "val", "test", "seconds", "out"}
+FORECAST_KEYS = {"model_dir", "data", "out", "plot", "first", "last", "steps", "targets"}
+N_DAYS = 200
+LAST_DAY = pd.Timestamp("2021-03-01") + pd.Timedelta(days=N_DAYS - 1)  # 2021-09-16
+GAP_ROWS = (50, 51, 52)  # 2021-04-20 to 2021-04-22
+
+
+def write_daily_csv(path: Path, drop_rows=(), drop_columns=(), step: str = "D") -> Path:
+    """``day`` (2021/03/01, ...), ``a`` (weekly sine), ``b`` (monthly sine), ``c`` (noise) and the text column
+    ``label``, one row per day; ``drop_rows`` leaves days out (a gap), ``drop_columns`` leaves columns out;
+    ``step="h"`` makes the same table hourly (2021/03/01 00:00, ...)."""
+    rng = np.random.default_rng(0)
+    t = np.arange(N_DAYS)
+    frame = pd.DataFrame({
+        "day": pd.date_range("2021-03-01", periods=N_DAYS, freq=step).strftime(
+            "%Y/%m/%d" if step == "D" else "%Y/%m/%d %H:%M"),
+        "a": (10 + 3 * np.sin(2 * np.pi * t / 7) + rng.normal(0, 0.2, N_DAYS)).round(3),
+        "b": (5 + np.sin(2 * np.pi * t / 30) + rng.normal(0, 0.2, N_DAYS)).round(3),
+        "c": rng.normal(0, 1, N_DAYS).round(3),
+        "label": np.where(t % 2 == 0, "even", "odd"),
+    })
+    frame.drop(index=list(drop_rows), columns=list(drop_columns)).to_csv(path, index=False)
+    return path
+
+
+def write_hourly_csv(path: Path, n_rows: int = 24 * 30) -> Path:
+    rng = np.random.default_rng(1)
+    t = np.arange(n_rows)
+    pd.DataFrame({
+        "time": pd.date_range("2023-03-20 00:00", periods=n_rows, freq="h").strftime("%Y-%m-%d %H:%M:%S"),
+        "x": (20 + 4 * np.sin(2 * np.pi * t / 24) + rng.normal(0, 0.3, n_rows)).round(3),
+        "y": rng.normal(0, 1, n_rows).round(3),
+    }).to_csv(path, index=False)
+    return path
+
+
+OWN = ["--time-column", "day", "--columns", "a,b,c", "--targets", "a,b"]
+SIZES = ["--lookback", "28", "--horizon", "7"]
+
+
+def one_json_line(stdout: str) -> dict:
+    lines = stdout.splitlines()
+    assert len(lines) == 1, stdout
+    return json.loads(lines[0])
+
+
+def check_forecast_csv(path: Path, header: str, last: pd.Timestamp, step: str, horizon: int) -> pd.DataFrame:
+    """The forecast file: the header, ``horizon`` rows whose stamps continue ``last`` by ``step``."""
+    text = path.read_text(encoding="utf-8").splitlines()
+    assert text[0] == header
+    frame = pd.read_csv(path, index_col=0, parse_dates=True)
+    expected = pd.date_range(last, periods=horizon + 1, freq=step)[1:]
+    assert len(frame) == horizon
+    assert list(frame.index) == list(expected)
+    return frame
+
+
+def test_evaluate_fit_and_forecast_a_daily_csv_as_subprocesses(tmp_path):
+    """What a reader with a CSV file runs: evaluate, fit and save, forecast with a plot; one JSON line each."""
+    from attention_book.own_series import Forecaster
+
+    data = str(write_daily_csv(tmp_path / "daily.csv"))
+    evaluated = run_module("evaluate", "--data", data, *OWN, "--model", "linear", *SIZES)
+    assert evaluated.returncode == 0, evaluated.stderr
+    row = one_json_line(evaluated.stdout)
+    assert set(row) == KEYS
+    assert (row["model"], row["data"], row["lookback"], row["horizon"]) == ("linear", "daily.csv", 28, 7)
+    assert row["windows"] == int(0.2 * N_DAYS) - 7 + 1  # the test split owns the last 40 rows
+    assert "Traceback" not in evaluated.stderr
+
+    folder = tmp_path / "forecaster"
+    fitted = run_module("fit", "--data", data, *OWN, "--model", "linear", *SIZES, "--out", str(folder))
+    assert fitted.returncode == 0, fitted.stderr
+    row = one_json_line(fitted.stdout)
+    assert set(row) == FIT_KEYS
+    for split, windows in (("val", 14), ("test", 34)):
+        assert set(row[split]) == {"mse", "mae", "windows"} and row[split]["windows"] == windows
+        assert 0 < row[split]["mse"] < 1  # standardised units; the weekly cycle is easy for the linear map
+    assert row["test"]["mse"] == pytest.approx(json.loads(evaluated.stdout)["mse"], rel=1e-9)
+    assert row["seconds"] >= 0 and row["out"] == str(folder)
+    assert (folder / "forecaster.json").is_file()
+    assert "200 rows of 3 channels" in fitted.stderr and "Traceback" not in fitted.stderr
+
+    out, plot = tmp_path / "fc.csv", tmp_path / "fc.png"
+    forecast = run_module("forecast", "--model-dir", str(folder), "--data", data, "--out", str(out),
+                          "--plot", str(plot))
+    assert forecast.returncode == 0, forecast.stderr
+    row = one_json_line(forecast.stdout)
+    assert set(row) == FORECAST_KEYS
+    assert (row["steps"], row["targets"], row["first"], row["last"]) == (
+        7, ["a", "b"], "2021-09-17 00:00:00", "2021-09-23 00:00:00")
+    frame = check_forecast_csv(out, "day,a,b", LAST_DAY, "D", 7)
+    expected = Forecaster.load(folder).forecast(data)
+    np.testing.assert_allclose(frame.to_numpy(), expected.to_numpy(), rtol=1e-12)
+    assert plot.is_file() and plot.stat().st_size > 1000
+    assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "Traceback" not in forecast.stderr
+
+
+def test_a_neural_fit_shows_its_epochs_unless_quiet_as_subprocesses(tmp_path):
+    data = str(write_daily_csv(tmp_path / "daily.csv"))
+    args = ("fit", "--data", data, *OWN, "--model", "lstm", "--lookback", "14", "--horizon", "7")
+    loud = run_module(*args, "--out", str(tmp_path / "loud"))
+    assert loud.returncode == 0, loud.stderr
+    assert "Epoch 1/" in loud.stderr and "Epoch 1/" not in loud.stdout
+    assert set(one_json_line(loud.stdout)) == FIT_KEYS
+    quiet = run_module(*args, "--out", str(tmp_path / "quiet"), "--quiet")
+    assert quiet.returncode == 0, quiet.stderr
+    assert quiet.stderr == ""
+    assert one_json_line(quiet.stdout)["test"] == one_json_line(loud.stdout)["test"]  # same seed, same model
+    assert (tmp_path / "quiet" / "model.keras").is_file()
+
+
+def test_fit_and_forecast_an_hourly_csv(capsys, tmp_path):
+    data = str(write_hourly_csv(tmp_path / "hourly.csv"))
+    folder, out = tmp_path / "hourly-forecaster", tmp_path / "next-day.csv"
+    assert cli.main(["fit", "--data", data, "--time-column", "time", "--model", "linear", "--lookback", "48",
+                     "--horizon", "24", "--out", str(folder)]) == 0
+    captured = capsys.readouterr()
+    row = one_json_line(captured.out)
+    assert row["test"]["windows"] == int(0.2 * 24 * 30) - 24 + 1
+    assert "step h, targets x, y" in captured.err
+    assert cli.main(["forecast", "--model-dir", str(folder), "--data", data, "--out", str(out), "--quiet"]) == 0
+    captured = capsys.readouterr()
+    assert captured.err == ""
+    assert one_json_line(captured.out)["first"] == "2023-04-19 00:00:00"
+    check_forecast_csv(out, "time,x,y", pd.Timestamp("2023-04-18 23:00"), "h", 24)
+
+
+@pytest.fixture(scope="module")
+def own_files(tmp_path_factory) -> dict:
+    """The daily CSV, variants of it, and a linear forecaster fitted on it (a, b targets; c a covariate)."""
+    from attention_book import data
+    from attention_book.own_series import Forecaster
+
+    folder = tmp_path_factory.mktemp("own")
+    files = {
+        "data": write_daily_csv(folder / "daily.csv"),
+        "no_c": write_daily_csv(folder / "no_c.csv", drop_columns=["c"]),
+        "gap": write_daily_csv(folder / "gap.csv", drop_rows=GAP_ROWS),
+        "hourly": write_daily_csv(folder / "hourly.csv", step="h"),
+        "short": write_daily_csv(folder / "short.csv", drop_rows=range(20, N_DAYS)),
+        "empty": folder / "empty",
+        "model": folder / "forecaster",
+        "out": folder / "out.csv",
+    }
+    files["empty"].mkdir()
+    series = data.load_csv(files["data"], "day", ["a", "b", "c"], ["a", "b"])
+    Forecaster("linear", 28, 7).fit(series).save(files["model"])
+    return {name: str(path) for name, path in files.items()}
+
+
+def run_main(argv, capsys):
+    """``cli.main(argv)`` in this process: (exit code, stdout, stderr); argparse's exits are caught."""
+    try:
+        code = cli.main(argv)
+    except SystemExit as stop:
+        code = stop.code
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+BAD_INPUTS = {
+    # name: (argv with {data}, {no_c}, ..., {empty}, {model}, {out} to fill in, exit code, words in the error)
+    "text column, evaluate": (["evaluate", "--data", "{data}", "--time-column", "day", "--model", "linear", *SIZES],
+                              1, ["label", "--columns"]),
+    "text column, fit": (["fit", "--data", "{data}", "--time-column", "day", "--model", "linear", *SIZES,
+                          "--out", "{empty}/x"], 1, ["label", "--columns"]),
+    "no time column, fit": (["fit", "--data", "{data}", "--columns", "a,b,c", "--model", "linear", *SIZES,
+                             "--out", "{empty}/x"], 2, ["--time-column", "daily.csv"]),
+    "no time column, evaluate": (["evaluate", "--data", "{data}", "--columns", "a,b,c", "--model", "linear",
+                                  *SIZES], 2, ["--time-column"]),
+    "time column not in the file": (["evaluate", "--data", "{data}", "--time-column", "date", "--columns",
+                                     "a,b,c", "--model", "linear", *SIZES], 2, ["--time-column", "'date'"]),
+    "time column not in the file, fit": (["fit", "--data", "{data}", "--time-column", "date", "--model", "linear",
+                                          *SIZES, "--out", "{empty}/x"], 2, ["--time-column", "'date'"]),
+    "targets not among the columns": (["evaluate", "--data", "{data}", "--time-column", "day", "--columns",
+                                       "a,b", "--targets", "a,c", "--model", "linear", *SIZES],
+                                      2, ["--targets", "'c'"]),
+    "split of two fractions": (["evaluate", "--data", "{data}", *OWN, "--split", "0.5,0.5", "--model", "linear",
+                                *SIZES], 2, ["--split"]),
+    "split of fractions that do not sum to 1": (["evaluate", "--data", "{data}", *OWN, "--split", "0.5,0.6,0.2",
+                                                 "--model", "linear", *SIZES], 2, ["--split", "sum to 1"]),
+    "split dates out of order": (["evaluate", "--data", "{data}", *OWN, "--split", "2021-08-01,2021-06-01",
+                                  "--model", "linear", *SIZES], 2, ["--split", "2021-08-01"]),
+    "split dates out of order, fit": (["fit", "--data", "{data}", *OWN, "--split", "2021-08-01,2021-06-01",
+                                       "--model", "linear", *SIZES, "--out", "{empty}/x", "--quiet"],
+                                      2, ["--split"]),
+    "lookback 0": (["evaluate", "--data", "{data}", *OWN, "--model", "linear", "--lookback", "0"],
+                   2, ["--lookback"]),
+    "lookback 0, fit": (["fit", "--data", "{data}", *OWN, "--model", "linear", "--lookback", "0", "--out",
+                         "{empty}/x", "--quiet"], 2, ["--lookback"]),
+    "lookback longer than the training rows": (["evaluate", "--data", "{data}", *OWN, "--model", "linear",
+                                                "--lookback", "140", "--horizon", "7"], 2, ["--lookback", "140"]),
+    "no forecaster in model-dir": (["forecast", "--model-dir", "{empty}", "--data", "{data}", "--out", "{out}"],
+                                   1, ["forecaster.json", "empty"]),
+    "a fitted channel missing": (["forecast", "--model-dir", "{model}", "--data", "{no_c}", "--out", "{out}"],
+                                 1, ["'c'", "no_c.csv"]),
+    "a file with another step": (["forecast", "--model-dir", "{model}", "--data", "{hourly}", "--out", "{out}"],
+                                 1, ["'D'", "'h'"]),
+    "a file shorter than the lookback": (["forecast", "--model-dir", "{model}", "--data", "{short}", "--out",
+                                          "{out}"], 1, ["28", "20"]),
+    "a gap": (["forecast", "--model-dir", "{model}", "--data", "{gap}", "--out", "{out}"],
+              1, ["gap", "2021-04-19", "--missing interpolate"]),
+    "unknown option": (["fit", "--data", "{data}", *OWN, "--model", "linear", "--out", "{empty}/x", "--colour",
+                        "red"], 2, ["--colour"]),
+    "unknown option, forecast": (["forecast", "--model-dir", "{model}", "--data", "{data}", "--out", "{out}",
+                                  "--steps", "3"], 2, ["--steps"]),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_INPUTS))
+def test_each_bad_input_is_one_line_on_stderr(capsys, own_files, case):
+    argv, code, words = BAD_INPUTS[case]
+    got, out, err = run_main([arg.format(**own_files) for arg in argv], capsys)
+    assert (got, out) == (code, ""), err
+    assert "Traceback" not in err
+    lines = err.splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("error: ")
+    for word in words:
+        assert word in lines[0], (word, lines[0])
+    assert not Path(own_files["out"]).exists() and not Path(own_files["empty"], "x").exists()
+
+
+def test_a_gap_is_filled_with_missing_interpolate(capsys, own_files, tmp_path):
+    folder = tmp_path / "filled"
+    code, out, err = run_main(["fit", "--data", own_files["gap"], *OWN, "--missing", "interpolate",
+                               "--model", "linear", *SIZES, "--out", str(folder)], capsys)
+    assert code == 0, err
+    assert f"filled {len(GAP_ROWS) * 3} missing value(s)" in err  # 3 days of 3 channels
+    assert one_json_line(out)["test"]["windows"] == int(0.2 * N_DAYS) - 7 + 1  # the gap's days count as rows
+    code, out, err = run_main(["forecast", "--model-dir", str(folder), "--data", own_files["gap"], "--missing",
+                               "interpolate", "--out", str(tmp_path / "fc.csv")], capsys)
+    assert code == 0, err
+    check_forecast_csv(tmp_path / "fc.csv", "day,a,b", LAST_DAY, "D", 7)
+
+
+def test_forecast_reads_newer_rows_than_the_forecaster_saw(capsys, own_files, tmp_path):
+    """A forecaster fitted on the first 150 days forecasts from the last row of the full file."""
+    shorter = tmp_path / "shorter.csv"
+    write_daily_csv(shorter, drop_rows=range(150, N_DAYS))
+    folder = tmp_path / "early"
+    assert run_main(["fit", "--data", str(shorter), *OWN, "--model", "seasonal", "--lookback", "14", "--horizon",
+                     "7", "--out", str(folder), "--quiet"], capsys)[0] == 0
+    code, out, err = run_main(["forecast", "--model-dir", str(folder), "--data", own_files["data"], "--out",
+                               str(tmp_path / "fc.csv")], capsys)
+    assert code == 0, err
+    frame = check_forecast_csv(tmp_path / "fc.csv", "day,a,b", LAST_DAY, "D", 7)
+    last_week = pd.read_csv(own_files["data"])[["a", "b"]].to_numpy()[-7:]
+    np.testing.assert_allclose(frame.to_numpy(), last_week, rtol=1e-6)  # seasonal: the values a week before

@@ -69,9 +69,10 @@ def _add_model_options(command, *, lookback: int, horizon: int) -> None:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="python -m attention_book", description=__doc__.splitlines()[0])
+    parser = _Parser(prog="python -m attention_book", description=__doc__.splitlines()[0], allow_abbrev=False)
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    evaluate = commands.add_parser("evaluate", help="fit one model and print its test scores as JSON")
+    evaluate = commands.add_parser("evaluate", help="fit one model and print its test scores as JSON",
+                                   allow_abbrev=False)
     _add_model_options(evaluate, lookback=336, horizon=96)
     evaluate.add_argument(
         "--data", required=True,
@@ -82,13 +83,15 @@ def _parser() -> argparse.ArgumentParser:
                           help="add hour-of-day and hour-of-week features to the inputs (seq2seq decoders also "
                                "get them for the hours they forecast)")
     _add_data_options(evaluate)
-    fit = commands.add_parser("fit", help="fit one model on your own series and save it as a forecaster")
+    fit = commands.add_parser("fit", help="fit one model on your own series and save it as a forecaster",
+                              allow_abbrev=False)
     _add_model_options(fit, lookback=96, horizon=24)
     fit.add_argument("--data", required=True,
                      help="your CSV file (with --time-column), or a public data set: ETTh1, ETTh2, seattle-weather")
     _add_data_options(fit)
     fit.add_argument("--out", required=True, metavar="DIR", help="the folder to save the forecaster in")
-    forecast = commands.add_parser("forecast", help="forecast the steps after the last row with a saved forecaster")
+    forecast = commands.add_parser("forecast", help="forecast the steps after the last row with a saved forecaster",
+                                   allow_abbrev=False)
     forecast.add_argument("--model-dir", required=True, metavar="DIR", help="a folder written by 'fit'")
     forecast.add_argument("--data", required=True, metavar="FILE",
                           help="a CSV file with the columns the forecaster was fitted on (newer rows are fine)")
@@ -117,7 +120,8 @@ def main(argv=None) -> int:
             models.check_model_name(args.model)
         row = {"evaluate": _evaluate, "fit": _fit, "forecast": _forecast}[args.command](args)
     except DataError as error:
-        print(f"error: --data: {error}" if args.command == "evaluate" else f"error: {error}", file=sys.stderr)
+        message = f"--data: {error}" if args.command == "evaluate" else _as_option(str(error))
+        print(f"error: {message}", file=sys.stderr)
         return DATA_ERROR
     except (ValueError, TypeError) as error:
         print(f"error: {_as_option(str(error))}", file=sys.stderr)
@@ -131,7 +135,7 @@ def main(argv=None) -> int:
 
 #: Arguments of the package's functions that the command line sets through an option of the same name.
 OPTIONS = ("model", "lookback", "horizon", "seed", "calendar", "time_column", "columns", "targets", "split",
-           "missing", "time_format", "time-column")
+           "missing", "time_format", "time-column", "model_dir")
 
 
 def _as_option(message: str) -> str:
@@ -201,9 +205,9 @@ def _fit(args) -> dict:
     from .own_series import Forecaster
     from .tasks import DEFAULT_SPLIT
 
-    series = _read_series(args)
     forecaster = Forecaster(args.model, args.lookback, args.horizon, split=args.split or DEFAULT_SPLIT,
-                            seed=args.seed)
+                            seed=args.seed)  # checks the sizes before anything is read
+    series = _read_series(args)
     _say(args, f"fitting {args.model} (L = {args.lookback}, H = {args.horizon})")
     with _progress_on_stderr():
         forecaster.fit(series, verbose=_verbosity(args))
@@ -223,12 +227,13 @@ def _forecast(args) -> dict:
     try:
         series = data.load_csv(args.data, layout["time_column"], layout["channels"], layout["targets"],
                                args.missing)
+        frame = forecaster.forecast(series)
     except DataError:
         raise
-    except ValueError as error:  # the file lacks a column the forecaster reads: a problem with the data
+    except ValueError as error:  # the file does not fit the forecaster (columns, step, length): a data problem
         raise DataError(f"{args.data}: the forecaster in {args.model_dir} reads the time column "
-                        f"{layout['time_column']!r} and the channels {layout['channels']}; {error}") from None
-    frame = forecaster.forecast(series)
+                        f"{layout['time_column']!r}, the channels {layout['channels']} with the step "
+                        f"{layout['step']!r} and {forecaster.lookback} rows at least; {error}") from None
     frame.to_csv(args.out)
     _say(args, f"wrote the forecast of {len(frame)} steps ({frame.index[0]} to {frame.index[-1]}) to {args.out}")
     if args.plot:

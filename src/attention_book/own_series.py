@@ -34,6 +34,9 @@ from .windows import Standardizer
 #: The file that describes a saved forecaster; its format number changes when the layout does.
 CONFIG_FILE = "forecaster.json"
 FORMAT = 1
+#: What a saved forecaster's description must hold.
+REQUIRED = ("model", "lookback", "horizon", "split", "season", "seed", "training", "time_column", "channels",
+            "targets", "step", "last_fitted", "standardizer", "scores", "seconds", "weights")
 
 
 class Forecaster:
@@ -195,13 +198,22 @@ class Forecaster:
         if not isinstance(config, dict) or config.get("format") != FORMAT or config.get("model") not in REGISTRY:
             raise data.DataError(f"{path}: expected format {FORMAT} and a registered model, got format "
                                  f"{config.get('format') if isinstance(config, dict) else None!r}")
-        forecaster = cls(config["model"], config["lookback"], config["horizon"], split=tuple(config["split"]),
-                         season=config["season"], seed=config["seed"], **config["training"])
+        absent = [key for key in REQUIRED if key not in config]
+        if absent:
+            raise data.DataError(f"{path}: not a complete forecaster description; it lacks {', '.join(absent)}")
+        try:
+            forecaster = cls(config["model"], config["lookback"], config["horizon"], split=tuple(config["split"]),
+                             season=config["season"], seed=config["seed"], **config["training"])
+            mean, std = (np.asarray(config["standardizer"][key], dtype=np.float64) for key in ("mean", "std"))
+        except (ValueError, TypeError, KeyError) as error:
+            raise data.DataError(f"{path}: a value is not what a saved forecaster holds ({error})") from None
+        if mean.shape != std.shape or mean.shape != (len(config["channels"]),):
+            raise data.DataError(f"{path}: expected a mean and a std for each of the {len(config['channels'])} "
+                                 f"channels, got shapes {mean.shape} and {std.shape}")
         forecaster.layout = {key: config[key] for key in ("time_column", "channels", "targets", "step",
                                                           "last_fitted")}
         forecaster.standardizer = Standardizer()
-        forecaster.standardizer.mean = np.asarray(config["standardizer"]["mean"], dtype=np.float64)
-        forecaster.standardizer.std = np.asarray(config["standardizer"]["std"], dtype=np.float64)
+        forecaster.standardizer.mean, forecaster.standardizer.std = mean, std
         forecaster.scores, forecaster.seconds = config["scores"], config["seconds"]
         forecaster.model = _load_model(folder, config, forecaster)
         return forecaster

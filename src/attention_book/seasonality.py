@@ -52,8 +52,10 @@ def default_season(step: str) -> int:
     try:
         offset = pd.tseries.frequencies.to_offset(step)
     except (ValueError, TypeError):
-        raise ValueError(f"step: expected a pandas frequency such as 'h', 'D' or 'MS', got {step!r}") from None
-    name = offset.name.split("-")[0]
+        offset = None
+    if offset is None:
+        raise ValueError(f"step: expected a pandas frequency such as 'h', 'D' or 'MS', got {step!r}")
+    name = offset.rule_code.split("-")[0]
     if offset.n == 1 and name in CALENDAR_SEASONS:
         return CALENDAR_SEASONS[name]
     try:

@@ -98,12 +98,16 @@ def date_borders(timestamps, lookback: int, val_start, test_start) -> dict[str, 
 def split_borders(timestamps, lookback: int, split=(0.7, 0.1, 0.2)) -> dict[str, tuple[int, int]]:
     """Row ranges for ``split``: three fractions (train, val, test) for :func:`fraction_borders`, or two dates
     (the first validation and the first test time stamp) for :func:`date_borders`."""
-    parts = tuple(split) if isinstance(split, (tuple, list)) else None
-    if parts is not None and len(parts) == 3 and all(
-        isinstance(part, (int, float)) and not isinstance(part, bool) for part in parts
-    ):
+    import datetime
+
+    parts = tuple(split) if isinstance(split, (tuple, list)) else ()
+    numbers = all(isinstance(part, (int, float, np.number)) and not isinstance(part, bool) for part in parts)
+    dates = all(isinstance(part, (str, datetime.date, np.datetime64)) for part in parts)
+    if len(parts) == 3 and numbers:
+        if any(not 0 < part < 1 for part in parts) or abs(sum(parts) - 1) > 1e-9:
+            raise ValueError(f"split: expected three fractions in (0, 1) that sum to 1, got {split!r}")
         return fraction_borders(len(timestamps), lookback, tuple(float(part) for part in parts))
-    if parts is not None and len(parts) == 2:
+    if len(parts) == 2 and dates:
         return date_borders(timestamps, lookback, *parts)
     raise ValueError(f"split: expected three fractions that sum to 1 (e.g. 0.7, 0.1, 0.2) or two dates "
                      f"(validation start, test start), got {split!r}")
