@@ -446,3 +446,18 @@ def test_forecast_reads_newer_rows_than_the_forecaster_saw(capsys, own_files, tm
     frame = check_forecast_csv(tmp_path / "fc.csv", "day,a,b", LAST_DAY, "D", 7)
     last_week = pd.read_csv(own_files["data"])[["a", "b"]].to_numpy()[-7:]
     np.testing.assert_allclose(frame.to_numpy(), last_week, rtol=1e-6)  # seasonal: the values a week before
+
+
+def test_season_reaches_the_seasonal_baseline(capsys, own_files):
+    """--season replaces the season the step suggests (7 for daily rows): the seasonal-naive scores change, and
+    with --season 7 they are those of the default."""
+    argv = ["evaluate", "--data", own_files["data"], *OWN, "--model", "seasonal", *SIZES]
+    rows = {}
+    for season in (None, "7", "14"):
+        code, out, err = run_main(argv + ([] if season is None else ["--season", season]) + ["--quiet"], capsys)
+        assert code == 0, err
+        rows[season] = one_json_line(out)
+    assert rows[None]["mse"] == rows["7"]["mse"]
+    assert rows["14"]["mse"] != rows["7"]["mse"]
+    code, out, err = run_main(argv + ["--season", "0"], capsys)
+    assert code == 2 and err.count("\n") == 1 and "--season" in err and out == ""

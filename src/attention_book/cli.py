@@ -58,6 +58,9 @@ def _add_data_options(command) -> None:
                               "interpolation")
     command.add_argument("--time-format", metavar="FORMAT",
                          help="strftime format of the time column, e.g. '%%d/%%m/%%Y' (default: inferred)")
+    command.add_argument("--season", type=int, metavar="STEPS",
+                         help="the seasonal-naive period in steps (default: from the step, e.g. 24 for hourly "
+                              "rows, 7 for daily, 12 for monthly)")
 
 
 def _add_model_options(command, *, lookback: int, horizon: int) -> None:
@@ -135,7 +138,7 @@ def main(argv=None) -> int:
 
 #: Arguments of the package's functions that the command line sets through an option of the same name.
 OPTIONS = ("model", "lookback", "horizon", "seed", "calendar", "time_column", "columns", "targets", "split",
-           "missing", "time_format", "time-column", "model_dir")
+           "missing", "time_format", "time-column", "model_dir", "season")
 
 
 def _as_option(message: str) -> str:
@@ -164,7 +167,8 @@ def _verbosity(args) -> int:
 
 def _data_options(args) -> dict:
     options = {"time_column": args.time_column, "columns": args.columns, "targets": args.targets,
-               "split": args.split, "missing": args.missing, "time_format": args.time_format}
+               "split": args.split, "missing": args.missing, "time_format": args.time_format,
+               "season": args.season}
     return {key: value for key, value in options.items() if value is not None and (key, value) != ("missing", "error")}
 
 
@@ -187,7 +191,7 @@ def _read_series(args):
     from . import data
 
     if args.data in data.SOURCES and args.time_column is None:
-        series = data.load_public(args.data, columns=args.columns, targets=args.targets)
+        series = data.load_public(args.data, columns=args.columns, targets=args.targets, missing=args.missing)
     elif args.time_column is None:
         raise ValueError(f"time-column: name the time column of {args.data!r} (or use a public data set: "
                          f"{', '.join(data.SOURCES)})")
@@ -206,7 +210,7 @@ def _fit(args) -> dict:
     from .tasks import DEFAULT_SPLIT
 
     forecaster = Forecaster(args.model, args.lookback, args.horizon, split=args.split or DEFAULT_SPLIT,
-                            seed=args.seed)  # checks the sizes before anything is read
+                            season=args.season, seed=args.seed)  # checks the sizes before anything is read
     series = _read_series(args)
     _say(args, f"fitting {args.model} (L = {args.lookback}, H = {args.horizon})")
     with _progress_on_stderr():

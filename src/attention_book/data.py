@@ -276,11 +276,11 @@ def load_ett(name: str | os.PathLike = "ETTh1", *, download: bool = True) -> Ser
     return _series(table, "date", list(ETT_CHANNELS), None, "error", "h", _Lines(path))
 
 
-def load_public(name: str, *, columns=None, targets=None, download: bool = True) -> Series:
+def load_public(name: str, *, columns=None, targets=None, missing: str = "error", download: bool = True) -> Series:
     """Read the public data set ``name`` of :data:`SOURCES` with :func:`load_csv` after finding and verifying
     it (see the module docstring)."""
     path = locate(name, download=download)
-    return load_csv(path, SOURCES[name].time_column, columns=columns, targets=targets)
+    return load_csv(path, SOURCES[name].time_column, columns=columns, targets=targets, missing=missing)
 
 
 def load_csv(path: str | os.PathLike, time_column: str, columns=None, targets=None, missing: str = "error", *,

@@ -136,7 +136,7 @@ def make_task(data_name: str | os.PathLike, lookback: int = 336, horizon: int = 
             raise ValueError("calendar: the calendar features are hourly ones for the ETT and synthetic tasks; "
                              "expected False for your own table, got True")
         if text in data.SOURCES:
-            series = data.load_public(text, columns=columns, targets=targets)
+            series = data.load_public(text, columns=columns, targets=targets, missing=missing)
         else:
             series = data.load_csv(text, time_column, columns, targets, missing, time_format=time_format)
         return own_task(series, lookback, horizon, split=DEFAULT_SPLIT if split is None else split,
