@@ -58,6 +58,9 @@ def _add_data_options(command) -> None:
                               "interpolation")
     command.add_argument("--time-format", metavar="FORMAT",
                          help="strftime format of the time column, e.g. '%%d/%%m/%%Y' (default: inferred)")
+    command.add_argument("--step", metavar="FREQ",
+                         help="the step between rows as a pandas frequency, e.g. h, 15min, D, W-SUN, MS (default: "
+                              "inferred from the time column)")
     command.add_argument("--season", type=int, metavar="STEPS",
                          help="the seasonal-naive period in steps (default: from the step, e.g. 24 for hourly "
                               "rows, 7 for daily, 12 for monthly)")
@@ -138,7 +141,7 @@ def main(argv=None) -> int:
 
 #: Arguments of the package's functions that the command line sets through an option of the same name.
 OPTIONS = ("model", "lookback", "horizon", "seed", "calendar", "time_column", "columns", "targets", "split",
-           "missing", "time_format", "time-column", "model_dir", "season")
+           "missing", "time_format", "time-column", "model_dir", "season", "step")
 
 
 def _as_option(message: str) -> str:
@@ -168,7 +171,7 @@ def _verbosity(args) -> int:
 def _data_options(args) -> dict:
     options = {"time_column": args.time_column, "columns": args.columns, "targets": args.targets,
                "split": args.split, "missing": args.missing, "time_format": args.time_format,
-               "season": args.season}
+               "step": args.step, "season": args.season}
     return {key: value for key, value in options.items() if value is not None and (key, value) != ("missing", "error")}
 
 
@@ -197,7 +200,7 @@ def _read_series(args):
                          f"{', '.join(data.SOURCES)})")
     else:
         series = data.load_csv(args.data, args.time_column, args.columns, args.targets, args.missing,
-                               time_format=args.time_format)
+                               time_format=args.time_format, step=args.step)
     _say(args, f"{os.path.basename(args.data)}: {len(series.values)} rows of {len(series.channels)} channels "
                f"({', '.join(series.channels)}), step {series.step}, targets {', '.join(series.targets)}")
     if series.filled:

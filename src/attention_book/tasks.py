@@ -107,7 +107,7 @@ def own_task(series: data.Series, lookback: int, horizon: int, *, split=DEFAULT_
 def make_task(data_name: str | os.PathLike, lookback: int = 336, horizon: int = 96, *, seed: int = 0,
               calendar: bool = False, drift: float = 0.0, time_column: str | None = None, columns=None,
               targets=None, split=None, missing: str = "error", time_format: str | None = None,
-              season: int | None = None) -> Task:
+              step: str | None = None, season: int | None = None) -> Task:
     """Build the task named ``data_name``.
 
     ``data_name`` is an ETT name (``ETTh1``, ``ETTh2``; standard protocol), a path to a CSV file with the ETT
@@ -118,7 +118,7 @@ def make_task(data_name: str | os.PathLike, lookback: int = 336, horizon: int = 
     :func:`~attention_book.synthetic.seasonal_mix`).
 
     Any other table: with ``time_column``, ``data_name`` is the path of a CSV file read by
-    :func:`~attention_book.data.load_csv` (``columns``, ``targets``, ``missing``, ``time_format``), or the name
+    :func:`~attention_book.data.load_csv` (``columns``, ``targets``, ``missing``, ``time_format``, ``step``), or the name
     of another public data set of :data:`~attention_book.data.SOURCES`; it is cut by :func:`own_task` (``split``,
     ``season``).
     """
@@ -128,9 +128,9 @@ def make_task(data_name: str | os.PathLike, lookback: int = 336, horizon: int = 
     text = os.fspath(data_name)
     own = time_column is not None or (text in data.SOURCES and text not in data.ETT_SHA256)
     if not own and (columns is not None or targets is not None or split is not None or missing != "error"
-                    or time_format is not None or season is not None):
-        raise ValueError("time_column: columns, targets, split, missing, time_format and season apply to your own "
-                         f"table, so name its time column (for {text!r}, got none)")
+                    or time_format is not None or step is not None or season is not None):
+        raise ValueError("time_column: columns, targets, split, missing, time_format, step and season apply to "
+                         f"your own table, so name its time column (for {text!r}, got none)")
     if own:
         if calendar:
             raise ValueError("calendar: the calendar features are hourly ones for the ETT and synthetic tasks; "
@@ -138,7 +138,8 @@ def make_task(data_name: str | os.PathLike, lookback: int = 336, horizon: int = 
         if text in data.SOURCES:
             series = data.load_public(text, columns=columns, targets=targets, missing=missing)
         else:
-            series = data.load_csv(text, time_column, columns, targets, missing, time_format=time_format)
+            series = data.load_csv(text, time_column, columns, targets, missing, time_format=time_format,
+                                   step=step)
         return own_task(series, lookback, horizon, split=DEFAULT_SPLIT if split is None else split,
                         season=season, name=os.path.basename(text))
     if drift and text != "seasonal_mix":
