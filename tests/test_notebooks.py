@@ -127,5 +127,9 @@ def test_readme_gives_exactly_the_two_commands():
     commands = re.findall(r"^\s*(make \w+)\s*$", readme, flags=re.MULTILINE)
     assert commands[:2] == ["make book", "make test"] or commands[:2] == ["make test", "make book"]
     ci = (ROOT / ".ci" / "run").read_text()
-    assert "make test" in ci and "make book" in ci
-    assert "jupyter-book build . -W -n --keep-going" in (ROOT / "Makefile").read_text()
+    assert "make test" in ci and "make book-from-outputs" in ci
+    makefile = (ROOT / "Makefile").read_text()
+    targets = dict(re.findall(r"^([\w-]+): \$\(INSTALLED\)\n((?:\t.*\n)+)", makefile, flags=re.MULTILINE))
+    assert "jupyter-book build . -W -n --keep-going" in targets["book"]
+    assert "execute_notebooks" not in targets["book"]
+    assert "jupyter-book build . -W -n --keep-going --config" in targets["book-from-outputs"]
