@@ -97,7 +97,10 @@ def test_dot_scores_equal_keras_attention(use_scale):
 def test_masked_pooling_equals_keras_attention_with_a_value_mask():
     values, query = rand((2, 6, 4)), rand((2, 3, 4), seed=1)
     padding = np.array([[True] * 4 + [False] * 2, [True] * 6])  # the first window has two padded steps
-    expected, expected_weights = keras.layers.Attention()([query, values], mask=[None, padding],
+    # The value mask goes in as (B, 1, Tv), which broadcasts over the queries: Keras 3.10 (Colab's) subtracts a
+    # (B, Tv) value mask from the (B, Tq, Tv) scores without expanding it ("Incompatible shapes"); later
+    # versions accept both forms and give the same weights.
+    expected, expected_weights = keras.layers.Attention()([query, values], mask=[None, padding[:, None, :]],
                                                           return_attention_scores=True)
     context, weights = attend(values, query, dot_score, padding[:, None, :])
     np.testing.assert_allclose(weights, expected_weights, rtol=1e-5, atol=1e-6)
