@@ -94,15 +94,19 @@ def build_model(name: str, task: Task, seed: int = 0, **training):
     return model
 
 
-def evaluate_on_task(name: str, task: Task, seed: int = 0, verbose: int = 0) -> dict:
-    """Fit model ``name`` on the task's training windows and score it on every test window. ``verbose``: the
-    training's progress output for a neural model (see :func:`~attention_book.training.train`)."""
-    started = time.perf_counter()
-    model = build_model(name, task, seed)
+def fit_on_task(model, task: Task, verbose: int = 0):
+    """``model.fit(task.train, task.val)``; ``verbose`` is the training's progress output for a neural model (see
+    :func:`~attention_book.training.train`), which the baselines, fitted at once, do not have."""
     if isinstance(model, NeuralForecaster):
-        model.fit(task.train, task.val, verbose=verbose)
-    else:
-        model.fit(task.train, task.val)
+        return model.fit(task.train, task.val, verbose=verbose)
+    return model.fit(task.train, task.val)
+
+
+def evaluate_on_task(name: str, task: Task, seed: int = 0, verbose: int = 0) -> dict:
+    """Fit model ``name`` on the task's training windows and score it on every test window (``verbose``: see
+    :func:`fit_on_task`)."""
+    started = time.perf_counter()
+    model = fit_on_task(build_model(name, task, seed), task, verbose)
     predictions = model.predict(task.test.inputs)
     return {
         "model": name,

@@ -76,15 +76,11 @@ class Forecaster:
         """Fit on ``series`` (a :class:`~attention_book.data.Series`) and score on its validation and test
         windows; ``verbose`` is Keras' progress output for neural models (0 silent, 1 a bar, 2 a line per
         epoch)."""
-        from .models import build_model
+        from .models import build_model, fit_on_task
 
         started = time.perf_counter()
         task = own_task(series, self.lookback, self.horizon, split=self.split, season=self.season)
-        model = build_model(self.name, task, self.seed, **self.training)
-        if isinstance(model, NeuralForecaster):
-            model.fit(task.train, task.val, verbose=verbose)
-        else:
-            model.fit(task.train, task.val)
+        model = fit_on_task(build_model(self.name, task, self.seed, **self.training), task, verbose)
         self.model, self.standardizer, self.season = model, task.standardizer, task.season
         self.layout = {
             "time_column": series.time_column, "channels": list(series.channels),
