@@ -126,7 +126,10 @@ class AdditiveScore(keras.layers.Layer):
         """The scores (B, Tq, T) from projected values (B, T, d_a) (see :meth:`project_values`) and query (B, Tq, d_q)."""
         projected_query = ops.matmul(query, self.query_kernel)[:, :, None, :]  # (B, Tq, 1, d_a)
         hidden = ops.tanh(projected_values[:, None, :, :] + projected_query)  # (B, Tq, T, d_a)
-        return ops.matmul(hidden, self.score_vector[:, None])[..., 0]
+        # w^T h as a product and a sum over d_a. Not matmul(hidden, w[:, None]): on TensorFlow 2.19 (Colab's) the
+        # oneDNN kernel of that rank-4 by rank-2 product corrupts the heap, and a process that trains a few such
+        # models dies later with a segmentation fault or "free(): invalid size" (gone with TF_ENABLE_ONEDNN_OPTS=0).
+        return ops.sum(hidden * self.score_vector, axis=-1)
 
     def compute_output_shape(self, values_shape, query_shape):
         return (values_shape[0], query_shape[1], values_shape[1])
