@@ -55,7 +55,7 @@ def ett_table(n_rows: int, seed: int = 0) -> list[list[str]]:
     values = np.round(rng.normal(5.0, 2.0, (n_rows, 7)), 3)
     stamps = FIRST_STAMP + np.arange(n_rows) * np.timedelta64(1, "h")
     rows = [list(HEADER)]
-    for stamp, line in zip(stamps, values):
+    for stamp, line in zip(stamps, values, strict=True):
         rows.append([str(stamp).replace("T", " ")] + [repr(float(v)) for v in line])
     return rows
 

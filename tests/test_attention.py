@@ -12,8 +12,16 @@ from hypothesis.extra import numpy as hnp
 
 from attention_book import set_seed
 from attention_book.attention import (
-    AdditiveScore, AttentionPooling, GeneralScore, attend, causal_mask, dot_score, make_score, masked_softmax,
-    mass_on, scaled_dot_score,
+    AdditiveScore,
+    AttentionPooling,
+    GeneralScore,
+    attend,
+    causal_mask,
+    dot_score,
+    make_score,
+    masked_softmax,
+    mass_on,
+    scaled_dot_score,
 )
 
 

@@ -8,7 +8,11 @@ import pytest
 
 from attention_book import set_seed
 from attention_book.attention_rnn import (
-    AttentionRNN, attention_rnn_forecaster, ff_attention_forecaster, layer_weights, lstm_attention_forecaster,
+    AttentionRNN,
+    attention_rnn_forecaster,
+    ff_attention_forecaster,
+    layer_weights,
+    lstm_attention_forecaster,
 )
 from attention_book.models import REGISTRY
 
@@ -39,7 +43,8 @@ def attention_rnn_reference(inputs, input_kernel, recurrent_kernel, bias, genera
             p /= p.sum(axis=1, keepdims=True)
             weights[:, t, :t] = p
             context = np.einsum("bi,bid->bd", p, earlier)
-        state = np.tanh(inputs[:, t] @ input_kernel + np.concatenate([state, context], axis=1) @ recurrent_kernel + bias)
+        joined = np.concatenate([state, context], axis=1)
+        state = np.tanh(inputs[:, t] @ input_kernel + joined @ recurrent_kernel + bias)
         states[:, t] = state
     return states, weights
 

@@ -11,10 +11,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import DATA_ENV
 
 from attention_book import cli
-
-from conftest import DATA_ENV
 
 KEYS = {"model", "data", "lookback", "horizon", "mse", "mae", "windows", "seconds"}
 

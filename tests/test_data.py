@@ -9,11 +9,10 @@ from http.client import IncompleteRead
 
 import numpy as np
 import pytest
+from conftest import DATA_ENV, HEADER, ett_table
 
 from attention_book import data
 from attention_book.data import DataError, load_ett, locate_ett
-
-from conftest import DATA_ENV, HEADER, ett_table
 
 CHANNELS = ("HUFL", "HULL", "MUFL", "MULL", "LUFL", "LULL", "OT")
 ETTH1_SHA256 = "f18de3ad269cef59bb07b5438d79bb3042d3be49bdeecf01c1cd6d29695ee066"

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+import keras
 import numpy as np
 import pytest
-
-import keras
 
 from attention_book import baselines, metrics
 from attention_book.forecasters import NeuralForecaster
@@ -77,7 +76,7 @@ def test_build_model_gives_a_seeded_recurrent_forecaster_for_the_task(name, enco
     assert isinstance(first.model.get_layer("encoder"), encoder)
     assert first.model.input_shape == (None, 48, 4) and first.model.output_shape == (None, 12, 4)
     assert first.training == TRAINING
-    for a, b in zip(first.model.get_weights(), second.model.get_weights()):
+    for a, b in zip(first.model.get_weights(), second.model.get_weights(), strict=True):
         np.testing.assert_array_equal(a, b)  # the same seed builds the same initial weights
     other = build_model(name, task, seed=5)
     assert not np.array_equal(first.model.get_weights()[0], other.model.get_weights()[0])

@@ -15,13 +15,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import DATA_ENV
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from attention_book import data
 from attention_book.data import DataError, Series, from_frame, load_csv, load_public, locate
-
-from conftest import DATA_ENV
 
 STEPS = ["15min", "h", "D", "W-SUN", "MS", "ME"]
 SEATTLE_COLUMNS = ["precipitation", "temp_max", "temp_min", "wind"]

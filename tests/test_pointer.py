@@ -204,7 +204,7 @@ def test_registered_pointer_is_seeded_and_forecasts_by_copying():
 
     task = make_task("seasonal_mix", 72, 24)
     first, again = build_model("pointer", task, 3), build_model("pointer", task, 3)
-    for a, b in zip(first.model.get_weights(), again.model.get_weights()):
+    for a, b in zip(first.model.get_weights(), again.model.get_weights(), strict=True):
         np.testing.assert_array_equal(a, b)
     window = task.test.inputs[:3]
     forecast = first.predict(window)

@@ -9,10 +9,14 @@ import pytest
 from attention_book import set_seed
 from attention_book.calendar import calendar_features
 from attention_book.models import REGISTRY
-from attention_book.tasks import make_task
 from attention_book.seq2seq import (
-    AttentionDecoder, Seq2Seq, peak_lags, seq2seq_forecaster, teacher_forced_predict,
+    AttentionDecoder,
+    Seq2Seq,
+    peak_lags,
+    seq2seq_forecaster,
+    teacher_forced_predict,
 )
+from attention_book.tasks import make_task
 
 STYLES = ("none", "bahdanau", "luong")
 
@@ -87,7 +91,7 @@ def test_one_decoder_step_equals_the_numpy_formulas(attention, n_covariates):
     covariate = rand((3, n_covariates), 5) if n_covariates else None
     output, states, weights = decoder.step(previous, covariate, [hidden, carry], encoder_states)
     expected = decoder_step_reference(decoder, previous, covariate, hidden, carry, encoder_states.astype(np.float64))
-    for got, want in zip((output, states[0], states[1], weights), expected):
+    for got, want in zip((output, states[0], states[1], weights), expected, strict=True):
         np.testing.assert_allclose(np.asarray(got), want, rtol=1e-4, atol=1e-5)
 
 
@@ -229,7 +233,7 @@ def test_registered_seq2seq_models_are_seeded_and_fit_the_interface(calendar):
         first, again = REGISTRY[name](task, 3), REGISTRY[name](task, 3)
         layer = first.model.get_layer("seq2seq")
         assert (layer.decoder.attention, layer.calendar) == (attention, calendar)
-        for a, b in zip(first.model.get_weights(), again.model.get_weights()):
+        for a, b in zip(first.model.get_weights(), again.model.get_weights(), strict=True):
             np.testing.assert_array_equal(a, b)
         assert first.predict(task.test.inputs[:3]).shape == (3, 12, 4)
 

@@ -30,7 +30,7 @@ def test_set_seed_makes_draws_repeat():
     first = _draws()
     set_seed(7)
     again = _draws()
-    for a, b in zip(first, again):
+    for a, b in zip(first, again, strict=True):
         np.testing.assert_array_equal(a, b)
     set_seed(8)
     other = _draws()

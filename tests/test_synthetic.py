@@ -32,7 +32,7 @@ def test_lag_retrieval_without_distractors_has_two_channels():
 
 def test_lag_retrieval_same_seed_same_windows_other_seed_other_windows():
     first, again, other = (lag_retrieval(20, 40, seed=s) for s in (7, 7, 8))
-    for a, b in zip(first[:3], again[:3]):
+    for a, b in zip(first[:3], again[:3], strict=True):
         np.testing.assert_array_equal(a, b)
     assert not np.array_equal(first.inputs, other.inputs)
     assert not np.array_equal(first.positions, other.positions)

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import DATA_ENV
 
 from attention_book.data import DataError, load_ett
 from attention_book.tasks import LAG_RETRIEVAL_SIZES, Task, make_task
 from attention_book.windows import Standardizer
-
-from conftest import DATA_ENV
 
 CHANNELS = ("HUFL", "HULL", "MUFL", "MULL", "LUFL", "LULL", "OT")
 

@@ -11,8 +11,15 @@ from hypothesis import strategies as st
 
 from attention_book import set_seed
 from attention_book.transformer import (
-    CalendarEmbedding, EncoderBlock, MultiHeadAttention, Patches, SinusoidalPositions, patch_transformer_forecaster,
-    scaled_dot_product_attention, sinusoidal_positions, transformer_forecaster,
+    CalendarEmbedding,
+    EncoderBlock,
+    MultiHeadAttention,
+    Patches,
+    SinusoidalPositions,
+    patch_transformer_forecaster,
+    scaled_dot_product_attention,
+    sinusoidal_positions,
+    transformer_forecaster,
 )
 
 
@@ -74,7 +81,7 @@ def test_keras_weights_copied_in_give_the_same_outputs_and_weights(causal):
     query, value = rand((2, 5, 8)), rand((2, 5, 8), 1)
     expected, expected_weights = reference(query, value, return_attention_scores=True, use_causal_mask=causal)
     book(query, value)
-    for theirs, ours in zip(reference.weights, book.weights):
+    for theirs, ours in zip(reference.weights, book.weights, strict=True):
         assert tuple(theirs.shape) == tuple(ours.shape), (theirs.path, ours.path)
     book.set_weights(reference.get_weights())
     output, weights = book(query, value, causal=causal)
@@ -281,6 +288,6 @@ def test_registered_transformers_are_seeded_and_fit_the_interface(name):
 
     task = make_task("seasonal_mix", 48, 12)
     first, again = REGISTRY[name](task, 3), REGISTRY[name](task, 3)
-    for a, b in zip(first.model.get_weights(), again.model.get_weights()):
+    for a, b in zip(first.model.get_weights(), again.model.get_weights(), strict=True):
         np.testing.assert_array_equal(a, b)
     assert first.predict(task.test.inputs[:3]).shape == (3, 12, 4)

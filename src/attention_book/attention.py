@@ -123,7 +123,7 @@ class AdditiveScore(keras.layers.Layer):
         return ops.matmul(values, self.values_kernel)
 
     def score_projected(self, projected_values, query):
-        """The scores (B, Tq, T) from projected values (B, T, d_a) (see :meth:`project_values`) and query (B, Tq, d_q)."""
+        """The scores (B, Tq, T) from projected values (B, T, d_a) (:meth:`project_values`) and query (B, Tq, d_q)."""
         projected_query = ops.matmul(query, self.query_kernel)[:, :, None, :]  # (B, Tq, 1, d_a)
         hidden = ops.tanh(projected_values[:, None, :, :] + projected_query)  # (B, Tq, T, d_a)
         # w^T h as a product and a sum over d_a. Not matmul(hidden, w[:, None]): on TensorFlow 2.19 (Colab's) the
@@ -161,8 +161,11 @@ def check_mask(mask, scores_shape) -> None:
         raise ValueError(f"mask: expected booleans (True = may attend), got dtype {mask.dtype}")
     batch, n_queries, length = scores_shape
     allowed = [(batch, n_queries, length), (batch, 1, length), (n_queries, length)]
-    if not any(len(mask_shape) == len(shape) and all(m is None or s is None or m == s
-                                                        for m, s in zip(mask_shape, shape)) for shape in allowed):
+    def fits(shape):
+        return len(mask_shape) == len(shape) and all(
+            m is None or s is None or m == s for m, s in zip(mask_shape, shape, strict=True))
+
+    if not any(fits(shape) for shape in allowed):
         raise ValueError(f"mask: expected shape (B, Tq, T), (B, 1, T) or (Tq, T) for scores {tuple(scores_shape)}, "
                          f"got shape {mask_shape}")
 
@@ -275,5 +278,6 @@ def mass_on(weights, positions) -> float:
         raise ValueError(f"positions: expected integers of shape ({weights.shape[0]}, k), got {positions.dtype} "
                          f"of shape {positions.shape}")
     if positions.size and (positions.min() < 0 or positions.max() >= weights.shape[1]):
-        raise ValueError(f"positions: expected indices in [0, {weights.shape[1]}), got {positions.min()}..{positions.max()}")
+        raise ValueError(f"positions: expected indices in [0, {weights.shape[1]}), "
+                         f"got {positions.min()}..{positions.max()}")
     return float(np.take_along_axis(weights, positions, axis=1).sum(axis=1).mean())

@@ -98,7 +98,7 @@ class LinearForecaster:
             raise ValueError(f"targets: expected shape (B, H, C_out), got shape {targets.shape}")
         return np.moveaxis(targets, 2, 1).reshape(-1, targets.shape[1])
 
-    def fit(self, train: Windows, val: Windows | None = None) -> "LinearForecaster":
+    def fit(self, train: Windows, val: Windows | None = None) -> LinearForecaster:
         rows, targets = self._rows(train.inputs), self._targets(train.targets)
         if rows.shape[0] != targets.shape[0]:
             raise ValueError(

@@ -22,7 +22,6 @@ from __future__ import annotations
 import hashlib
 import http.client
 import importlib.util
-import io
 import os
 import shutil
 import tempfile

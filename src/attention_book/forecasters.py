@@ -69,7 +69,7 @@ class NeuralForecaster:
         _, self.lookback, self.n_channels = model.input_shape
         _, self.horizon, self.n_outputs = model.output_shape
 
-    def fit(self, train: Windows, val: Windows, *, verbose: int = 0) -> "NeuralForecaster":
+    def fit(self, train: Windows, val: Windows, *, verbose: int = 0) -> NeuralForecaster:
         """Train on ``train`` until the loss on ``val`` stops improving; keep the best weights. ``verbose``: see
         :func:`~attention_book.training.train`."""
         set_seed(self.seed)

@@ -104,10 +104,10 @@ def lag_sweep(build, bands, *, length: int = 100, n_train: int = 2000, n_eval: i
         raise ValueError("bands: expected at least one (min_lag, max_lag) pair, got none")
     data_seeds = np.random.SeedSequence(check_int("seed", seed, 0)).spawn(len(bands))
     mse, constant_mse, fitted = [], [], []
-    for (min_lag, max_lag), band_seed in zip(bands, data_seeds):
+    for (min_lag, max_lag), band_seed in zip(bands, data_seeds, strict=True):
         train, val, test = (
             Windows(*lag_retrieval(size, length, min_lag=min_lag, max_lag=max_lag, seed=split_seed)[:2])
-            for size, split_seed in zip((n_train, n_eval, n_eval), band_seed.spawn(3))
+            for size, split_seed in zip((n_train, n_eval, n_eval), band_seed.spawn(3), strict=True)
         )
         set_seed(seed)
         model = build(length, train.inputs.shape[2], 1, 1)

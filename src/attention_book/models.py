@@ -89,7 +89,8 @@ def build_model(name: str, task: Task, seed: int = 0, **training):
             raise ValueError(f"training: {name} is not trained by gradient descent, got settings {training}")
         unknown = set(training) - set(TRAINING)
         if unknown:
-            raise ValueError(f"training: expected settings among {', '.join(TRAINING)}, got {', '.join(sorted(unknown))}")
+            raise ValueError(f"training: expected settings among {', '.join(TRAINING)}, "
+                             f"got {', '.join(sorted(unknown))}")
         model.training = {**model.training, **training}
     return model
 

@@ -72,7 +72,7 @@ class Forecaster:
 
     # ------------------------------------------------------------------------------------------------ fitting
 
-    def fit(self, series: data.Series, *, verbose: int = 0) -> "Forecaster":
+    def fit(self, series: data.Series, *, verbose: int = 0) -> Forecaster:
         """Fit on ``series`` (a :class:`~attention_book.data.Series`) and score on its validation and test
         windows; ``verbose`` is Keras' progress output for neural models (0 silent, 1 a bar, 2 a line per
         epoch)."""
@@ -179,7 +179,7 @@ class Forecaster:
         return folder
 
     @classmethod
-    def load(cls, folder: str | os.PathLike) -> "Forecaster":
+    def load(cls, folder: str | os.PathLike) -> Forecaster:
         """The forecaster that :meth:`save` wrote into ``folder``; it forecasts exactly as the saved one did."""
         from .models import REGISTRY
 

@@ -93,7 +93,7 @@ def unrolled_rnn(ax, n_steps: int = 4, *, head: str | None = "forecast head"):
 
     xs = np.arange(1, n_steps + 1) * 1.6
     ax.text(0, 1, r"$\mathbf{h}_0 = \mathbf{0}$", ha="center", va="center", bbox={**box, "facecolor": "white"})
-    for t, x in zip(range(1, n_steps + 1), xs):
+    for t, x in zip(range(1, n_steps + 1), xs, strict=True):
         if n_steps > 3 and t == n_steps - 1:  # elide the middle of a long sequence
             ax.text(x, 1, r"$\cdots$", ha="center", va="center", fontsize=14)
             ax.text(x, 0, r"$\cdots$", ha="center", va="center", fontsize=14)
@@ -104,7 +104,7 @@ def unrolled_rnn(ax, n_steps: int = 4, *, head: str | None = "forecast head"):
                 bbox={**box, "facecolor": "#fde2cf"})
         ax.annotate("", xy=(x, 1), xytext=(x, 0), arrowprops=arrow)
         ax.text(x + 0.08, 0.5, r"$\mathbf{W}_x$", fontsize=9, va="center")
-    for x_from, x_to in zip(np.concatenate([[0], xs[:-1]]), xs):
+    for x_from, x_to in zip(np.concatenate([[0], xs[:-1]]), xs, strict=True):
         ax.annotate("", xy=(x_to, 1), xytext=(x_from, 1), arrowprops=arrow)
         ax.text((x_from + x_to) / 2, 1.12, r"$\mathbf{W}_h$", fontsize=9, ha="center")
     right = xs[-1]
@@ -147,7 +147,7 @@ def encoder_decoder(ax, n_inputs: int = 4, n_outputs: int = 3, *, attention: boo
                 ax.plot(source + u * (x - source), 1.18 + 4 * height * u * (1 - u), color=f"C{t - 1}",
                         linewidth=0.7, alpha=0.8)
     chain = np.concatenate([enc_x, dec_x])
-    for x_from, x_to in zip(chain[:-1], chain[1:]):
+    for x_from, x_to in zip(chain[:-1], chain[1:], strict=True):
         ax.annotate("", xy=(x_to, 1), xytext=(x_from, 1), arrowprops=arrow)
     ax.set_title("with attention: every decoder step reads every encoder state" if attention
                  else "without attention: the window reaches the decoder through one state")
@@ -174,7 +174,7 @@ def plot_future(series, forecast, *, history: int | None = None):
         raise ValueError(f"forecast: its columns {missing} are not channels of the series {list(series.channels)}")
     fig, axes = plt.subplots(len(targets), 1, figsize=(10, 2.4 * len(targets) + 0.6), sharex=True, squeeze=False)
     past = series.timestamps[-steps:]
-    for ax, name in zip(axes[:, 0], targets):
+    for ax, name in zip(axes[:, 0], targets, strict=True):
         ax.plot(past, series.values[-steps:, series.channels.index(name)], color="black", linewidth=1,
                 label="history")
         ax.plot(forecast.index, forecast[name], color="tab:red", linewidth=1.5, marker=".", label="forecast")

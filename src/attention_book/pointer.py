@@ -253,7 +253,9 @@ def analog_candidates(window, horizon: int, n_outputs: int):
     if count < 1:
         raise ValueError(f"window: analog forecasting with stretches of {horizon} steps needs at least "
                          f"{2 * horizon} steps, got {length}")
-    stretch = lambda end: ops.reshape(window[:, end - horizon:end, :], (-1, horizon * window.shape[2]))
+    def stretch(end):
+        return ops.reshape(window[:, end - horizon:end, :], (-1, horizon * window.shape[2]))
+
     ends = [length - j * horizon for j in range(count)]  # where candidate j, 0-based, ends
     keys = ops.stack([stretch(end - horizon) for end in ends], axis=1)
     continuations = ops.stack([window[:, end - horizon:end, :n_outputs] for end in ends], axis=1)

@@ -59,7 +59,7 @@ class ResultsTable:
         self.published = tuple(published)
         self.rows: list[Row] = []
 
-    def add(self, model: str, mse: float, mae: float, note: str = "") -> "ResultsTable":
+    def add(self, model: str, mse: float, mae: float, note: str = "") -> ResultsTable:
         """Add (or replace) a row measured here."""
         for name, value in (("mse", mse), ("mae", mae)):
             if (isinstance(value, bool) or not isinstance(value, (int, float, np.floating))
@@ -96,5 +96,6 @@ class ResultsTable:
     def __repr__(self) -> str:
         cells = [["model", "MSE", "MAE", "source", "note"]] + [self._cells(row) for row in self.all_rows()]
         widths = [max(len(line[i]) for line in cells) for i in range(5)]
-        text = [self.title] + ["  ".join(c.ljust(w) for c, w in zip(line, widths)).rstrip() for line in cells]
+        text = [self.title] + ["  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)).rstrip()
+                               for line in cells]
         return "\n".join(text)

@@ -84,7 +84,8 @@ class AttentionDecoder(keras.layers.Layer):
         cell_class = keras.layers.LSTMCell if cell == "lstm" else keras.layers.GRUCell
         self.cell = cell_class(self.units, name="cell")
         self.score = None if self.score_name is None else make_score(self.score_name, self.units, "score")
-        self.combine = keras.layers.Dense(self.units, activation="tanh", name="combine") if attention == "luong" else None
+        self.combine = (keras.layers.Dense(self.units, activation="tanh", name="combine") if attention == "luong"
+                        else None)
         self.readout = keras.layers.Dense(self.n_outputs, name="readout")
 
     def build(self, encoder_states_shape, initial_state_shape=None, first_value_shape=None, covariates_shape=None,
@@ -138,7 +139,8 @@ class AttentionDecoder(keras.layers.Layer):
             expected = "None" if self.n_covariates == 0 else f"shape (B, {self.horizon}, {self.n_covariates})"
             raise ValueError(f"covariates: expected {expected}, got "
                              f"{None if covariates is None else tuple(covariates.shape)}")
-        for name, tensor, width in (("covariates", covariates, self.n_covariates), ("targets", targets, self.n_outputs)):
+        expected_widths = (("covariates", covariates, self.n_covariates), ("targets", targets, self.n_outputs))
+        for name, tensor, width in expected_widths:
             if tensor is not None and tuple(tensor.shape)[1:] != (self.horizon, width):
                 raise ValueError(f"{name}: expected shape (B, {self.horizon}, {width}), got {tuple(tensor.shape)}")
         # time first, so that step t reads slice [t]

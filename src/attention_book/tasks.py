@@ -16,7 +16,14 @@ from .calendar import CALENDAR_CHANNELS, calendar_features
 from .checks import check_int
 from .seasonality import default_season
 from .windows import (
-    ETT_ROWS, SPLITS, Standardizer, Windows, ett_borders, fraction_borders, split_borders, window_arrays,
+    ETT_ROWS,
+    SPLITS,
+    Standardizer,
+    Windows,
+    ett_borders,
+    fraction_borders,
+    split_borders,
+    window_arrays,
 )
 
 #: The own-data split: 70 % of the rows train, 10 % validate, 20 % test, in time order.
@@ -118,8 +125,8 @@ def make_task(data_name: str | os.PathLike, lookback: int = 336, horizon: int = 
     :func:`~attention_book.synthetic.seasonal_mix`).
 
     Any other table: with ``time_column``, ``data_name`` is the path of a CSV file read by
-    :func:`~attention_book.data.load_csv` (``columns``, ``targets``, ``missing``, ``time_format``, ``step``), or the name
-    of another public data set of :data:`~attention_book.data.SOURCES`; it is cut by :func:`own_task` (``split``,
+    :func:`~attention_book.data.load_csv` (``columns``, ``targets``, ``missing``, ``time_format``, ``step``), or the
+    name of another public data set of :data:`~attention_book.data.SOURCES`; it is cut by :func:`own_task` (``split``,
     ``season``).
     """
     lookback, horizon = check_int("lookback", lookback), check_int("horizon", horizon)
@@ -173,7 +180,7 @@ def _lag_retrieval_task(lookback: int, horizon: int, seed: int) -> Task:
         raise ValueError(f"horizon: lag_retrieval has one target per window, so expected 1, got {horizon}")
     seeds = np.random.SeedSequence(seed).spawn(len(SPLITS))
     splits, positions = {}, {}
-    for split, split_seed in zip(SPLITS, seeds):
+    for split, split_seed in zip(SPLITS, seeds, strict=True):
         windows = synthetic.lag_retrieval(LAG_RETRIEVAL_SIZES[split], lookback, seed=split_seed)
         splits[split] = Windows(windows.inputs, windows.targets)
         positions[split] = windows.positions

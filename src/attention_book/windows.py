@@ -137,7 +137,7 @@ class Standardizer:
         self.mean = None
         self.std = None
 
-    def fit(self, values) -> "Standardizer":
+    def fit(self, values) -> Standardizer:
         """Learn mean and std per channel from ``values`` (T, C)."""
         values = _as_matrix("values", values)
         std = values.std(axis=0, dtype=np.float64)
@@ -233,7 +233,7 @@ def window_arrays(values, lookback: int, horizon: int, *, start: int = 0, end: i
     dataset = window_dataset(
         values, lookback, horizon, start=start, end=end, target_channels=target_channels, batch_size=4096
     )
-    inputs, targets = zip(*dataset.as_numpy_iterator())
+    inputs, targets = zip(*dataset.as_numpy_iterator(), strict=True)
     return Windows(np.concatenate(inputs), np.concatenate(targets))
 
 
