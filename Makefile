@@ -8,7 +8,7 @@ INSTALLED := $(VENV)/.installed
 
 COLAB := .venv-colab
 
-.PHONY: book test clean book-from-outputs test-colab
+.PHONY: book test clean book-from-outputs test-colab lint
 
 $(INSTALLED): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,6 +29,10 @@ book-from-outputs: $(INSTALLED)
 
 test: $(INSTALLED)
 	$(BIN)/python -m pytest tests notebooks --nbval --nbval-current-env -p no:cacheprovider
+
+# The linter, configured in pyproject.toml: the package, the tests and the notebooks' code cells.
+lint: $(INSTALLED)
+	$(BIN)/ruff check src tests notebooks
 
 # The versions Google Colab ships (constraints/colab.txt), in a second environment: the unit tests, and chapter 3
 # under nbval with lax output comparison (trained numbers differ between TensorFlow versions; every assert still runs).
