@@ -51,6 +51,42 @@ def test_set_seed_bad_seed(seed):
         set_seed(seed)
 
 
+def _dense_weights():
+    import keras
+
+    layer = keras.layers.Dense(3)
+    layer.build((None, 2))
+    return layer.get_weights()[0]
+
+
+def test_seeded_layers_give_the_same_weights_and_restore_the_random_state():
+    set_seed(0)
+    before = random.getstate()
+    with session.seeded_layers(5):
+        first = _dense_weights()
+    assert random.getstate() == before  # the sequence outside the block is untouched
+    random.random()  # whatever the program draws in between
+    with session.seeded_layers(5):
+        again = _dense_weights()
+    with session.seeded_layers(6):
+        other = _dense_weights()
+    np.testing.assert_array_equal(first, again)
+    assert not np.array_equal(first, other)
+
+
+def test_seeded_layers_restore_the_state_after_an_error():
+    before = random.getstate()
+    with pytest.raises(RuntimeError), session.seeded_layers(1):
+        raise RuntimeError("while building")
+    assert random.getstate() == before
+
+
+@pytest.mark.parametrize("seed", [-1, 1.5, None])
+def test_seeded_layers_bad_seed(seed):
+    with pytest.raises(ValueError, match="seed: expected an integer >= 0"), session.seeded_layers(seed):
+        pass
+
+
 def test_quiet_tensorflow_is_idempotent_and_sets_the_logger_to_error():
     import tensorflow as tf
 

@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from attention_book import set_seed
-from attention_book.training import train
+from attention_book.session import seeded_layers
+from attention_book.training import ShuffledBatches, distribution_scope, train
 from attention_book.windows import Windows
 
 
@@ -53,15 +54,63 @@ def test_stops_early_and_restores_the_best_weights():
     assert restored == pytest.approx(val_loss[best], rel=1e-4)
 
 
-def test_same_seed_same_training():
-    results = []
-    for _ in range(2):
-        set_seed(7)
+def trained(build_seed, train_seed, global_seed):
+    """The losses and first weights after 3 epochs, with the process seeded by ``global_seed`` beforehand."""
+    set_seed(global_seed)
+    with seeded_layers(build_seed):
         model = dense_model()
-        history = train(model, windows(256, 0), windows(64, 1), epochs=3)
-        results.append((history.history["loss"], model.get_weights()[0]))
-    assert results[0][0] == results[1][0]
-    np.testing.assert_array_equal(results[0][1], results[1][1])
+    history = train(model, windows(256, 0), windows(64, 1), epochs=3, seed=train_seed)
+    return history.history["loss"], model.get_weights()[0]
+
+
+def test_same_seeds_same_training_whatever_the_process_drew_before():
+    losses, weights = trained(3, 5, global_seed=1)
+    again_losses, again_weights = trained(3, 5, global_seed=2)
+    assert losses == again_losses
+    np.testing.assert_array_equal(weights, again_weights)
+    other_order, _ = trained(3, 6, global_seed=1)  # only the order of the batches differs
+    assert other_order[0] != losses[0]
+
+
+def test_batches_hold_every_window_once_per_epoch_in_an_order_from_the_seed():
+    inputs = np.arange(10, dtype=np.float32).reshape(10, 1, 1)
+    batches = ShuffledBatches(inputs, -inputs, batch_size=4, seed=0)
+    assert len(batches) == 3
+    epochs = []
+    for _ in range(3):
+        parts = [batches[i] for i in range(len(batches))]
+        assert [len(x) for x, _ in parts] == [4, 4, 2]
+        for x, y in parts:
+            np.testing.assert_array_equal(y, -x)  # inputs and targets stay paired
+        epochs.append(np.concatenate([x for x, _ in parts]).ravel())
+        batches.on_epoch_end()
+    for order in epochs:
+        assert sorted(order) == list(range(10))
+    assert not np.array_equal(epochs[0], epochs[1])  # a new order each epoch
+    again = ShuffledBatches(inputs, -inputs, batch_size=4, seed=0)
+    np.testing.assert_array_equal(np.concatenate([again[i][0] for i in range(3)]).ravel(), epochs[0])
+
+
+def test_training_leaves_the_process_random_state_alone():
+    import random
+
+    set_seed(0)
+    python_state, numpy_state = random.getstate(), np.random.get_state()
+    with seeded_layers(1):
+        model = dense_model()
+    train(model, windows(64, 0), windows(16, 1), epochs=2, seed=2)
+    assert random.getstate() == python_state
+    after = np.random.get_state()
+    assert after[0] == numpy_state[0] and np.array_equal(after[1], numpy_state[1]) and after[2:] == numpy_state[2:]
+
+
+def test_distribution_scope_without_devices_and_a_bad_distribution():
+    with distribution_scope(None):
+        pass
+    with pytest.raises(TypeError, match="distribution: expected None, a tf.distribute strategy .* got str"):
+        distribution_scope("gpu")
+    with pytest.raises(TypeError, match="distribution: expected None"):
+        train(dense_model(), windows(4, 0), windows(4, 1), distribution=object())
 
 
 # ----------------------------------------------------------------------------------------------- bad inputs
@@ -91,6 +140,7 @@ def test_windows_that_do_not_fit_the_model(split, bad, message):
     ("learning_rate", 0.0, "learning_rate: expected a number > 0"),
     ("learning_rate", float("nan"), "learning_rate: expected a number > 0"),
     ("learning_rate", "0.1", "learning_rate: expected a number > 0"),
+    ("seed", -1, "seed: expected an integer >= 0"),
 ])
 def test_bad_settings(argument, value, message):
     with pytest.raises(ValueError, match=message):

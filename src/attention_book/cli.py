@@ -113,7 +113,7 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv=None) -> int:
     """Run the command line; return the exit code (0 ok, 1 bad data, 2 bad usage)."""
     args = _parser().parse_args(argv)
-    from .session import quiet_tensorflow
+    from .session import quiet_tensorflow, set_seed
 
     quiet_tensorflow()  # before anything imports TensorFlow: keep stderr for this program's own messages
     from . import models  # after parsing, so that --help is quick
@@ -124,6 +124,7 @@ def main(argv=None) -> int:
     try:
         if args.command != "forecast":
             models.check_model_name(args.model)
+            set_seed(args.seed)  # the edge of the program: the library itself never reseeds the process
         row = {"evaluate": _evaluate, "fit": _fit, "forecast": _forecast}[args.command](args)
     except DataError as error:
         message = f"--data: {error}" if args.command == "evaluate" else _as_option(str(error))

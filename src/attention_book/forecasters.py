@@ -14,7 +14,7 @@ import keras
 import numpy as np
 
 from .checks import check_inputs, check_int
-from .session import set_seed
+from .training import distribution_scope
 from .training import train as train_model
 from .windows import Windows
 
@@ -49,13 +49,15 @@ class NeuralForecaster:
 
     Args:
         model: the Keras model, built but not trained.
-        seed: seeds the training (the order of the batches); build ``model`` after seeding, too, if its initial
-            weights should be reproducible (:mod:`~attention_book.models` does).
+        seed: the order of the training batches. For reproducible initial weights, build ``model`` inside
+            :func:`~attention_book.session.seeded_layers` (:mod:`~attention_book.models` does).
+        distribution: the devices to train on (see :func:`~attention_book.training.distribution_scope`);
+            ``model`` must have been built in its scope. ``None``: the default device.
         **training: keyword arguments of :func:`~attention_book.training.train` (``epochs``, ``batch_size``,
             ``patience``, ``learning_rate``).
     """
 
-    def __init__(self, model: keras.Model, *, seed: int = 0, **training):
+    def __init__(self, model: keras.Model, *, seed: int = 0, distribution=None, **training):
         if not isinstance(model, keras.Model):
             raise TypeError(f"model: expected a keras.Model, got {type(model).__name__}")
         for name, shape in (("input", model.input_shape), ("output", model.output_shape)):
@@ -64,6 +66,8 @@ class NeuralForecaster:
                                  f" with known sizes, got {shape}")
         self.model = model
         self.seed = check_int("seed", seed, minimum=0)
+        distribution_scope(distribution)  # a TypeError now rather than at the first fit
+        self.distribution = distribution
         self.training = training
         self.history = None
         _, self.lookback, self.n_channels = model.input_shape
@@ -72,8 +76,8 @@ class NeuralForecaster:
     def fit(self, train: Windows, val: Windows, *, verbose: int = 0) -> NeuralForecaster:
         """Train on ``train`` until the loss on ``val`` stops improving; keep the best weights. ``verbose``: see
         :func:`~attention_book.training.train`."""
-        set_seed(self.seed)
-        self.history = train_model(self.model, train, val, **self.training, verbose=verbose)
+        self.history = train_model(self.model, train, val, **self.training, seed=self.seed,
+                                   distribution=self.distribution, verbose=verbose)
         return self
 
     def predict(self, inputs) -> np.ndarray:

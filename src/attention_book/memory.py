@@ -17,7 +17,7 @@ import tensorflow as tf
 
 from .checks import check_inputs, check_int
 from .forecasters import NeuralForecaster
-from .session import set_seed
+from .session import seeded_layers
 from .synthetic import lag_retrieval
 from .windows import Windows
 
@@ -109,8 +109,8 @@ def lag_sweep(build, bands, *, length: int = 100, n_train: int = 2000, n_eval: i
             Windows(*lag_retrieval(size, length, min_lag=min_lag, max_lag=max_lag, seed=split_seed)[:2])
             for size, split_seed in zip((n_train, n_eval, n_eval), band_seed.spawn(3), strict=True)
         )
-        set_seed(seed)
-        model = build(length, train.inputs.shape[2], 1, 1)
+        with seeded_layers(seed):
+            model = build(length, train.inputs.shape[2], 1, 1)
         forecaster = NeuralForecaster(model, seed=seed, **training).fit(train, val)
         mse.append(np.mean((forecaster.predict(test.inputs) - test.targets) ** 2))
         constant_mse.append(np.mean((train.targets.mean() - test.targets) ** 2))

@@ -11,8 +11,9 @@ import time
 
 from . import attention_rnn, baselines, metrics, pointer, rnn, seq2seq, transformer
 from .forecasters import NeuralForecaster
-from .session import set_seed
+from .session import seeded_layers
 from .tasks import Task, make_task
+from .training import distribution_scope
 
 #: How the book trains every neural forecaster (see :func:`~attention_book.training.train`).
 TRAINING = {"epochs": 20, "batch_size": 64, "patience": 3, "learning_rate": 1e-3}
@@ -21,13 +22,14 @@ TRAINING = {"epochs": 20, "batch_size": 64, "patience": 3, "learning_rate": 1e-3
 def neural(build, training=None, **sizes):
     """A registry factory for the Keras forecaster ``build(lookback, n_channels, horizon, n_outputs, **sizes)``.
 
-    ``training`` overrides entries of :data:`TRAINING` for this model. The factory seeds everything before
-    building, so the initial weights, and then the training, are the same on every run with the same seed.
+    ``training`` overrides entries of :data:`TRAINING` for this model. The seed gives the initial weights
+    (:func:`~attention_book.session.seeded_layers`) and the order of the training batches, so the same seed gives
+    the same model on every run, without reseeding anything outside.
     """
 
     def factory(task: Task, seed: int):
-        set_seed(seed)
-        model = build(task.lookback, len(task.channels), task.horizon, len(task.target_channels), **sizes)
+        with seeded_layers(seed):
+            model = build(task.lookback, len(task.channels), task.horizon, len(task.target_channels), **sizes)
         return NeuralForecaster(model, seed=seed, **{**TRAINING, **(training or {})})
 
     return factory
@@ -78,12 +80,18 @@ def check_model_name(name: str) -> str:
     return name
 
 
-def build_model(name: str, task: Task, seed: int = 0, **training):
+def build_model(name: str, task: Task, seed: int = 0, distribution=None, **training):
     """An unfitted forecaster of the registered kind ``name`` for ``task``.
 
-    ``training`` overrides the training settings of a neural model (e.g. ``epochs=4`` to fit a time budget).
+    ``seed``: the initial weights and the order of the training batches. ``distribution``: the devices a neural
+    model is built and trained on (a ``tf.distribute`` strategy, or a Keras distribution on JAX; see
+    :func:`~attention_book.training.distribution_scope`). ``training`` overrides the training settings of a neural
+    model (e.g. ``epochs=4`` to fit a time budget).
     """
-    model = REGISTRY[check_model_name(name)](task, seed)
+    with distribution_scope(distribution):
+        model = REGISTRY[check_model_name(name)](task, seed)
+    if isinstance(model, NeuralForecaster):
+        model.distribution = distribution
     if training:
         if not isinstance(model, NeuralForecaster):
             raise ValueError(f"training: {name} is not trained by gradient descent, got settings {training}")
