@@ -17,18 +17,66 @@ read-out (or of the attending RNN) for given windows, so that the chapters can p
   all its states (attention pooling).
 * :func:`ff_attention_forecaster` -- feed-forward attention (Raffel & Ellis, 2015): every input step is embedded
   on its own, and a learned lookup vector pools the embeddings. No recurrence at all.
+
+The recurrences are written with ``keras.ops`` (``fori_loop``, ``scan``), so they run on every Keras backend.
+:func:`scan_steps` and :func:`weights_read_once` are the loop helpers that the step-by-step decoders of the later
+chapters share.
 """
 
 from __future__ import annotations
 
 import keras
 import numpy as np
-import tensorflow as tf
 from keras import ops
 
 from .attention import SCORES, AttentionPooling, attend, make_score
 from .checks import check_inputs, check_int, check_sequence_shape
 from .forecasters import check_sizes, single_shot
+
+
+def scan_steps(step, carry, length: int, sequences: dict | None = None):
+    """Run ``carry = step(carry, inputs)`` for t = 0, ..., length - 1 and return the carry after every step.
+
+    The loop of the book's step-by-step decoders, in ``keras.ops`` so that it runs on every backend.
+
+    Args:
+        step: ``step(carry, inputs) -> carry``, with the same structure, shapes and dtypes as ``carry``; ``inputs``
+            is a dict holding slice t of every sequence (an empty dict without sequences).
+        carry: a tensor or a (nested) tuple or list of tensors, e.g. ``(output (B, C), states, weights (B, L))``.
+        length: the number of steps T.
+        sequences: a dict of tensors with time first, (T, ...), or None.
+
+    Returns:
+        The carry's structure with every tensor stacked over the steps, time first: (T, *shape).
+
+    A step's outputs belong in its carry: on TensorFlow, ``keras.ops.scan`` only stacks per-step outputs that are
+    shaped like the carry (keras-team/keras#19681), so the scan stacks the whole carry and callers keep the parts
+    they need.
+    """
+    if sequences is not None and not isinstance(sequences, dict):
+        raise TypeError(f"sequences: expected a dict of (T, ...) tensors or None, got {type(sequences).__name__}")
+
+    def body(previous, inputs):
+        current = step(previous, {} if inputs is None else inputs)
+        return current, current
+
+    _, stacked = ops.scan(body, carry, sequences or None, length=check_int("length", length))
+    return stacked
+
+
+def weights_read_once(layer: keras.layers.Layer) -> keras.StatelessScope:
+    """A scope in which every weight of ``layer`` (and of its sublayers) is read once, on entering, instead of at
+    every step of a loop: ``with weights_read_once(self): ...`` around a step-by-step forward pass.
+
+    The values, and the gradients through them, are the same as without it. It matters on TensorFlow: a loop that
+    reads a variable at every step is stateful, so it runs even when nothing uses its result. Models whose loss
+    comes from a second, teacher-forced pass (:class:`~attention_book.seq2seq.Seq2SeqModel`,
+    :class:`~attention_book.pointer.PointerModel`) leave Keras' own forward pass unused while training; with the
+    weights read before the loops, TensorFlow prunes that pass instead of running it (a quarter of a seq2seq
+    training step). Only for layers whose call updates no variable (no dropout, no batch normalisation): Keras
+    applies no variable update inside the scope.
+    """
+    return keras.StatelessScope([(weight, ops.copy(weight)) for weight in layer.weights])
 
 
 @keras.saving.register_keras_serializable(package="attention_book")
@@ -73,28 +121,35 @@ class AttentionRNN(keras.layers.Layer):
         check_sequence_shape(inputs.shape, self.input_kernel.shape[0])
         length = inputs.shape[1]
         drives = ops.matmul(inputs, self.input_kernel) + self.bias  # (B, T, d): the input's share of each step
-        drives = tf.transpose(drives, (1, 0, 2))  # (T, B, d): time first, one slice per step
-        batch = tf.shape(inputs)[0]
-        positions = tf.range(length)
+        steps = ops.transpose(drives, (1, 0, 2))  # (T, B, d): time first, one slice per step
+        positions = ops.arange(length)
 
-        def step(t, state, memory, states, weights):
+        def step(t, carry):
             # state: (B, d) the last state; memory: (B, T, d) the states so far, zeros from row t on
-            earlier = tf.broadcast_to((positions < t)[None, None, :], (batch, 1, length))  # only states before t
-            context, step_weights = attend(memory, state[:, None, :], self.score, earlier)  # (B, 1, d), (B, 1, T)
-            joined = tf.concat([state, context[:, 0]], axis=-1)  # (B, 2d)
-            new_state = tf.tanh(drives[t] + tf.matmul(joined, self.recurrent_kernel))
-            row_t = tf.cast(positions == t, memory.dtype)[None, :, None]  # (1, T, 1)
-            memory = memory + row_t * new_state[:, None, :]
-            return t + 1, new_state, memory, states.write(t, new_state), weights.write(t, step_weights[:, 0])
+            state, memory = carry
+            earlier = (positions < t)[None, :]  # (1, T): only the states before t
+            context, _ = attend(memory, state[:, None, :], self.score, earlier)  # (B, 1, d)
+            joined = ops.concatenate([state, context[:, 0]], axis=-1)  # (B, 2d)
+            new_state = ops.tanh(steps[t] + ops.matmul(joined, self.recurrent_kernel))
+            row_t = ops.cast(positions == t, memory.dtype)[None, :, None]  # (1, T, 1)
+            return new_state, memory + row_t * new_state[:, None, :]
 
-        _, _, _, states, weights = tf.while_loop(
-            lambda t, *_: t < length,
-            step,
-            (tf.constant(0), tf.zeros((batch, self.units), drives.dtype),
-             tf.zeros((batch, length, self.units), drives.dtype),
-             tf.TensorArray(drives.dtype, size=length), tf.TensorArray(drives.dtype, size=length)),
-        )
-        return tf.transpose(states.stack(), (1, 0, 2)), tf.transpose(weights.stack(), (1, 0, 2))
+        # After the last step the memory holds every state, so the loop needs no per-step outputs: a scan would
+        # stack its carry, the (B, T, d) memory, at every step (see scan_steps).
+        _, states = ops.fori_loop(0, length, step, (ops.zeros_like(steps[0]), ops.zeros_like(drives)))
+        return states, self.step_weights(states)
+
+    def step_weights(self, states):
+        """The weights each step used, from the states it produced: states (B, T, d) -> weights (B, T, T).
+
+        Row t is what step t computed inside the loop, softmax over i < t of f(h_i, h_{t-1}), recomputed for all
+        steps at once (row 0, with nothing before it, is all zeros).
+        """
+        positions = ops.arange(states.shape[1])
+        lookups = ops.concatenate([ops.zeros_like(states[:, :1]), states[:, :-1]], axis=1)  # (B, T, d): h_{t-1}
+        earlier = positions[None, :] < positions[:, None]  # (T, T): state i comes before step t
+        _, weights = attend(states, lookups, self.score, earlier)
+        return weights
 
     def compute_output_shape(self, input_shape):
         batch, length = input_shape[0], input_shape[1]

@@ -21,9 +21,9 @@ from __future__ import annotations
 
 import keras
 import numpy as np
-import tensorflow as tf
 from keras import ops
 
+from .attention_rnn import scan_steps
 from .checks import check_int, check_sequence_shape
 from .forecasters import check_sizes
 
@@ -71,18 +71,16 @@ class EntityMemory(keras.layers.Layer):
 
     def call(self, inputs):
         check_sequence_shape(inputs.shape, self.keys.shape[-1])
-        length = inputs.shape[1]
         batch = ops.shape(inputs)[0]
-        sequence = tf.transpose(inputs, (1, 0, 2))  # (T, B, d)
 
-        def body(t, memories, gates):
-            memories, step_gates = self.step(memories, sequence[t])
-            return t + 1, memories, gates.write(t, step_gates)
+        def body(carry, step_inputs):
+            memories, _ = carry
+            return self.step(memories, step_inputs["input"])
 
-        start = ops.broadcast_to(self.keys[None], (batch, self.slots, self.keys.shape[-1]))
-        _, memories, gates = tf.while_loop(lambda t, *_: t < length, body,
-                                           (tf.constant(0), start, tf.TensorArray(inputs.dtype, size=length)))
-        return memories, tf.transpose(gates.stack(), (1, 0, 2))
+        start = ops.broadcast_to(self.keys[None], (batch, self.slots, self.keys.shape[-1]))  # (B, M, d): the keys
+        sequences = {"input": ops.transpose(inputs, (1, 0, 2))}  # (T, B, d): time first
+        memories, gates = scan_steps(body, (start, ops.zeros_like(start[:, :, 0])), inputs.shape[1], sequences)
+        return memories[-1], ops.transpose(gates, (1, 0, 2))  # (B, M, d) after the last step, (B, T, M)
 
     def compute_output_shape(self, input_shape):
         return (input_shape[0], self.slots, input_shape[-1]), (input_shape[0], input_shape[1], self.slots)

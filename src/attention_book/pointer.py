@@ -16,11 +16,10 @@ from typing import NamedTuple
 
 import keras
 import numpy as np
-import tensorflow as tf
 from keras import ops
 
 from .attention import AdditiveScore, masked_softmax
-from .attention_rnn import layer_weights
+from .attention_rnn import layer_weights, scan_steps, weights_read_once
 from .checks import check_int, check_sequence_shape
 from .forecasters import check_model_windows, check_sizes
 
@@ -84,29 +83,26 @@ class PointerDecoder(keras.layers.Layer):
             first = ops.broadcast_to(self.go[None], (batch, items.shape[-1]))
         elif tuple(first.shape)[1:] != tuple(items.shape)[2:]:
             raise ValueError(f"first: expected shape (B, {items.shape[-1]}) like one item, got {tuple(first.shape)}")
+        sequences = {}
         if targets is not None:
             if tuple(targets.shape)[1:] != (self.n_steps,):
                 raise ValueError(f"targets: expected shape (B, {self.n_steps}), got {tuple(targets.shape)}")
-            targets = tf.transpose(ops.cast(targets, "int32"))  # (n_steps, B)
+            sequences["choice"] = ops.transpose(ops.cast(targets, "int32"))  # (n_steps, B)
         projected = self.score.project_values(encoder_states)
-        rows = tf.range(batch)
 
-        def body(t, previous, states, available, probabilities, pointers):
-            step_probabilities, states = self.step(previous, states, projected, available)
-            choice = ops.cast(ops.argmax(step_probabilities, axis=-1), "int32") if targets is None else targets[t]
+        def body(carry, inputs):
+            previous, states, available, _, _ = carry
+            probabilities, states = self.step(previous, states, projected, available)
+            greedy = ops.cast(ops.argmax(probabilities, axis=-1), "int32")  # (B,): the most probable item
+            choice = inputs.get("choice", greedy)  # teacher forcing, or greedy
             available = ops.logical_and(available, ops.logical_not(ops.one_hot(choice, n_items) > 0))
-            chosen = tf.gather_nd(items, tf.stack([rows, choice], axis=1))  # (B, F)
-            return (t + 1, chosen, states, available, probabilities.write(t, step_probabilities),
-                    pointers.write(t, choice))
+            chosen = ops.take_along_axis(items, choice[:, None, None], axis=1)[:, 0]  # (B, F): fed back next
+            return chosen, states, available, probabilities, choice
 
-        _, _, _, _, probabilities, pointers = tf.while_loop(
-            lambda t, *_: t < self.n_steps,
-            body,
-            (tf.constant(0), first, list(initial_state),
-             ops.ones((batch, n_items), "bool"), tf.TensorArray(encoder_states.dtype, size=self.n_steps),
-             tf.TensorArray("int32", size=self.n_steps)),
-        )
-        return tf.transpose(probabilities.stack(), (1, 0, 2)), tf.transpose(pointers.stack())
+        start = (first, list(initial_state), ops.ones_like(items[:, :, 0], dtype="bool"),
+                 ops.zeros_like(encoder_states[:, :, 0]), ops.zeros_like(items[:, 0, 0], dtype="int32"))
+        *_, probabilities, pointers = scan_steps(body, start, self.n_steps, sequences)  # (n_steps, B, N), (n_steps, B)
+        return ops.transpose(probabilities, (1, 0, 2)), ops.transpose(pointers)
 
     def compute_output_shape(self, encoder_states_shape, *args, **kwargs):
         return (encoder_states_shape[0], self.n_steps, encoder_states_shape[1]), (encoder_states_shape[0], self.n_steps)
@@ -138,8 +134,9 @@ class PointerNetwork(keras.layers.Layer):
         self.decoder.build((None, items_shape[1], self.units), items_shape)
 
     def call(self, items, targets=None, query=None):
-        states, hidden, carry = self.encoder(self.embedding(items))
-        return self.decoder(states, items, [hidden, carry], targets, query)
+        with weights_read_once(self):
+            states, hidden, carry = self.encoder(self.embedding(items))
+            return self.decoder(states, items, [hidden, carry], targets, query)
 
     def teacher_forced(self, items, positions, training=False):
         """The probabilities (B, n_steps, N) when the decoder is fed the true ``positions`` (B, n_steps)."""
@@ -164,35 +161,25 @@ class PointerModel(keras.Model):
     for a :class:`PointerNetwork` the targets are the positions.
     """
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.pointer_loss = keras.metrics.Mean(name="loss")
+
     def positions(self, inputs, targets):
         return targets
 
-    def _pointer_loss(self, data, training):
-        inputs, targets = data[0], data[1]
-        positions = ops.cast(self.positions(inputs, targets), "int32")
-        probabilities = self.get_layer("pointer").teacher_forced(inputs, positions, training=training)
-        return ops.mean(keras.losses.sparse_categorical_crossentropy(positions, probabilities))
-
-    def train_step(self, data):
-        with tf.GradientTape() as tape:
-            loss = self._pointer_loss(data, training=True)
-        self.optimizer.apply(tape.gradient(loss, self.trainable_weights), self.trainable_weights)
-        return self._report(loss)
-
-    def test_step(self, data):
-        return self._report(self._pointer_loss(data, training=False))
-
-    def _report(self, loss):
-        self.pointer_loss.update_state(loss)
-        return {"loss": self.pointer_loss.result()}
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        """The mean cross-entropy of the positions to point at, with the decoder fed the true previous positions,
+        in training and in validation alike; the compiled loss and ``y_pred`` are not used."""
+        positions = ops.cast(self.positions(x, y), "int32")  # (B, n_steps)
+        probabilities = self.get_layer("pointer").teacher_forced(x, positions, training=training)  # (B, n_steps, N)
+        loss = ops.mean(keras.losses.sparse_categorical_crossentropy(positions, probabilities))
+        self.pointer_loss.update_state(loss)  # the mean over batches, as the history reports it
+        return loss
 
     @property
     def metrics(self):
         return [self.pointer_loss]
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.pointer_loss = keras.metrics.Mean(name="loss")
 
 
 def pointer_model(n_items: int, n_features: int, n_steps: int, units: int = 32) -> PointerModel:
@@ -226,9 +213,8 @@ def pointers_of(model: keras.Model, items, batch_size: int = 256) -> np.ndarray:
     items = np.asarray(items, np.float32)
     if items.ndim != 3 or items.shape[1:] != tuple(model.input_shape[1:]):
         raise ValueError(f"items: expected shape (B, {', '.join(map(str, model.input_shape[1:]))}), got {items.shape}")
-    layer = model.get_layer("pointer")
-    run = tf.function(lambda batch: layer(batch)[1])
-    return np.concatenate([np.asarray(run(items[i:i + batch_size])) for i in range(0, len(items), batch_size)])
+    probe = keras.Model(model.inputs, model.get_layer("pointer").output[1])
+    return np.asarray(probe.predict(items, batch_size=batch_size, verbose=0))
 
 
 # ----------------------------------------------------------------------------------------------------------------

@@ -13,8 +13,9 @@ value at t = 1) and emits y_t. Three decoders, one class:
   states (dot or general score) and the output reads tanh(W_c [c_t; h_t]).
 
 Training uses teacher forcing: the decoder's input at step t is the true y_{t-1}. At inference it runs free and
-feeds back its own prediction. :class:`Seq2SeqModel` does both inside ``model.fit``: its training step forces,
-while validation, ``predict`` and ``evaluate`` run free, so early stopping watches the error a user will see.
+feeds back its own prediction. :class:`Seq2SeqModel` does both inside ``model.fit``: its training loss is the error
+of the forced forecast, while validation, ``predict`` and ``evaluate`` run free, so early stopping watches the error
+a user will see.
 :func:`teacher_forced_predict` gives the forced forecasts, to measure the gap (exposure bias).
 
 Known future covariates: with ``calendar=True`` the window's last four channels are the calendar features of
@@ -25,11 +26,11 @@ from __future__ import annotations
 
 import keras
 import numpy as np
-import tensorflow as tf
 from keras import ops
 
 from . import calendar as calendar_module
 from .attention import attend, make_score
+from .attention_rnn import scan_steps, weights_read_once
 from .checks import check_int, check_sequence_shape
 from .forecasters import check_model_windows, check_sizes
 
@@ -143,25 +144,24 @@ class AttentionDecoder(keras.layers.Layer):
         for name, tensor, width in expected_widths:
             if tensor is not None and tuple(tensor.shape)[1:] != (self.horizon, width):
                 raise ValueError(f"{name}: expected shape (B, {self.horizon}, {width}), got {tuple(tensor.shape)}")
-        # time first, so that step t reads slice [t]
-        covariates = None if covariates is None else tf.transpose(covariates, (1, 0, 2))
-        targets = None if targets is None else tf.transpose(targets, (1, 0, 2))
         dtype = encoder_states.dtype
+        first_value = ops.cast(first_value, dtype)
         projected = self.score.project_values(encoder_states) if self.attention == "bahdanau" else None
+        sequences = {}  # time first, so that step t reads slice [t]
+        if covariates is not None:
+            sequences["covariate"] = ops.transpose(ops.cast(covariates, dtype), (1, 0, 2))  # (H, B, F)
+        if targets is not None:  # teacher forcing: step t reads targets[:, t - 1], step 0 the last observed value
+            previous = ops.concatenate([first_value[:, None, :], ops.cast(targets, dtype)[:, :-1]], axis=1)
+            sequences["previous"] = ops.transpose(previous, (1, 0, 2))  # (H, B, C_out)
 
-        def body(t, previous, states, outputs, weights):
-            covariate = None if covariates is None else covariates[t]
-            output, states, step_weights = self.step(previous, covariate, states, encoder_states, projected)
-            fed_back = output if targets is None else targets[t]  # free running, or teacher forcing
-            return t + 1, fed_back, states, outputs.write(t, output), weights.write(t, step_weights)
+        def body(carry, inputs):
+            output, states, _ = carry
+            previous = inputs.get("previous", output)  # teacher forcing, or free running: its own last output
+            return self.step(previous, inputs.get("covariate"), states, encoder_states, projected)
 
-        _, _, _, outputs, weights = tf.while_loop(
-            lambda t, *_: t < self.horizon,
-            body,
-            (tf.constant(0), ops.cast(first_value, dtype), [ops.cast(s, dtype) for s in initial_state],
-             tf.TensorArray(dtype, size=self.horizon), tf.TensorArray(dtype, size=self.horizon)),
-        )
-        return tf.transpose(outputs.stack(), (1, 0, 2)), tf.transpose(weights.stack(), (1, 0, 2))
+        start = (first_value, [ops.cast(s, dtype) for s in initial_state], ops.zeros_like(encoder_states[:, :, 0]))
+        outputs, _, weights = scan_steps(body, start, self.horizon, sequences)  # (H, B, C_out), _, (H, B, L)
+        return ops.transpose(outputs, (1, 0, 2)), ops.transpose(weights, (1, 0, 2))
 
     def compute_output_shape(self, encoder_states_shape, *args, **kwargs):
         batch, length = encoder_states_shape[0], encoder_states_shape[1]
@@ -212,11 +212,12 @@ class Seq2Seq(keras.layers.Layer):
         self.decoder.build((None, window_shape[1], self.decoder.units))
 
     def call(self, window, targets=None):
-        encoded = self.encoder(window)
-        states, last_states = encoded[0], list(encoded[1:])
-        first_value = window[:, -1, : self.decoder.n_outputs]
-        covariates = calendar_module.advance(window[:, -1, -4:], self.decoder.horizon) if self.calendar else None
-        return self.decoder(states, last_states, first_value, covariates, targets)
+        with weights_read_once(self):
+            encoded = self.encoder(window)
+            states, last_states = encoded[0], list(encoded[1:])
+            first_value = window[:, -1, : self.decoder.n_outputs]
+            covariates = calendar_module.advance(window[:, -1, -4:], self.decoder.horizon) if self.calendar else None
+            return self.decoder(states, last_states, first_value, covariates, targets)
 
     def compute_output_shape(self, window_shape, targets_shape=None):
         return self.decoder.compute_output_shape((window_shape[0], window_shape[1], self.decoder.units))
@@ -230,25 +231,17 @@ class Seq2Seq(keras.layers.Layer):
 
 @keras.saving.register_keras_serializable(package="attention_book")
 class Seq2SeqModel(keras.Model):
-    """A functional model around one :class:`Seq2Seq` layer named ``"seq2seq"`` whose training step
-    teacher-forces when the layer says so. Everything else (validation, ``predict``, ``evaluate``) runs free."""
+    """A functional model around one :class:`Seq2Seq` layer named ``"seq2seq"`` whose training loss is that of
+    the teacher-forced forecast when the layer says so. Everything else (validation, ``predict``, ``evaluate``)
+    runs free, and so do the metrics compiled with the model."""
 
-    def train_step(self, data):
-        window, targets = data[0], data[1]
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        """The compiled loss; while training with teacher forcing, of the forecast (B, H, C_out) the decoder makes
+        when fed the true previous values ``y`` instead of the free-running ``y_pred``."""
         layer = self.get_layer("seq2seq")
-        if not layer.teacher_forcing:
-            return super().train_step(data)
-        with tf.GradientTape() as tape:
-            forecast, _ = layer(window, targets, training=True)
-            loss = self.compute_loss(x=window, y=targets, y_pred=forecast, training=True)
-        gradients = tape.gradient(loss, self.trainable_weights)
-        self.optimizer.apply(gradients, self.trainable_weights)
-        for metric in self.metrics:
-            if metric.name == "loss":
-                metric.update_state(loss)
-            else:
-                metric.update_state(targets, forecast)
-        return {metric.name: metric.result() for metric in self.metrics}
+        if training and layer.teacher_forcing and y is not None:
+            y_pred, _ = layer(x, y, training=True)
+        return super().compute_loss(x, y, y_pred, sample_weight, training=training)
 
 
 def seq2seq_forecaster(lookback: int, n_channels: int, horizon: int, n_outputs: int, units: int = 32,
@@ -266,9 +259,9 @@ def teacher_forced_predict(model: keras.Model, inputs, targets, batch_size: int 
     """The forecasts (N, H, C_out) of a seq2seq ``model`` when every step gets the true previous value."""
     inputs, targets = check_model_windows(model, inputs, targets)
     layer = model.get_layer("seq2seq")
-    forced = tf.function(lambda window, truth: layer(window, truth)[0])
-    batches = [forced(inputs[i:i + batch_size], targets[i:i + batch_size]) for i in range(0, len(inputs), batch_size)]
-    return np.concatenate([np.asarray(batch) for batch in batches])
+    window, truth = keras.Input(inputs.shape[1:], name="window"), keras.Input(targets.shape[1:], name="truth")
+    forced = keras.Model([window, truth], layer(window, truth)[0], name="teacher_forced")
+    return np.asarray(forced.predict([inputs, targets], batch_size=batch_size, verbose=0))
 
 
 def peak_lags(weights) -> np.ndarray:
