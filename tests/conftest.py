@@ -16,6 +16,26 @@ HEADER = ["date", "HUFL", "HULL", "MUFL", "MULL", "LUFL", "LULL", "OT"]
 FIRST_STAMP = np.datetime64("2016-07-01T00:00:00", "s")
 
 
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "tensorflow_only(reason): studies TensorFlow itself (tf.GradientTape, tf.function timings); "
+        "skipped, with the reason, when KERAS_BACKEND is another backend, and never on TensorFlow")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Skip the tests marked ``tensorflow_only`` when Keras runs on another backend (e.g. ``KERAS_BACKEND=jax``)."""
+    import keras
+
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
+        return
+    for item in items:
+        marker = item.get_closest_marker("tensorflow_only")
+        if marker is not None:
+            reason = marker.args[0] if marker.args else "TensorFlow only"
+            item.add_marker(pytest.mark.skip(reason=f"TensorFlow only, Keras runs on {backend}: {reason}"))
+
+
 @pytest.fixture(scope="session")
 def ett_folder() -> Path:
     """The folder named by ``ATTENTION_BOOK_DATA`` that holds the real ``ETTh1.csv``.

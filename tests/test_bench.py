@@ -6,18 +6,23 @@ import pytest
 
 from attention_book import bench
 
+#: The timings are of tf.function-compiled calls: TensorFlow only, like the helpers they test.
+timing = pytest.mark.tensorflow_only("the benchmark times tf.function calls")
+
 
 def test_attention_weights_bytes_grow_with_the_square_of_the_length():
     assert bench.attention_weights_bytes(64, heads=4, batch=1) == 4 * 4 * 64 * 64
     assert bench.attention_weights_bytes(128) == 4 * bench.attention_weights_bytes(64)
 
 
+@timing
 def test_compare_with_keras_times_both_layers_on_the_same_shapes():
     row = bench.compare_with_keras(batch=2, length=8, d_model=8, heads=2, repeats=1)
     assert row["book"] > 0 and row["keras"] > 0
     assert row["ratio"] == pytest.approx(row["book"] / row["keras"])
 
 
+@timing
 @pytest.mark.parametrize("layer", ["attention", "lstm"])
 def test_forward_seconds_of_each_layer(layer):
     assert bench.forward_seconds(layer, 16, d_model=8, heads=2, repeats=1) > 0
@@ -28,6 +33,7 @@ def test_forward_seconds_rejects_unknown_layers():
         bench.forward_seconds("gru", 16)
 
 
+@timing
 def test_command_line_prints_the_ratio_and_one_row_per_layer_and_length(capsys):
     assert bench.main(["attention", "--lengths", "8", "--repeats", "1"]) == 0
     out = capsys.readouterr().out

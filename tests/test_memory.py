@@ -18,6 +18,11 @@ def random_inputs(shape, seed=0):
     return np.random.default_rng(seed).standard_normal(shape).astype(np.float32)
 
 
+#: The gradient probes differentiate with tf.GradientTape: TensorFlow only, like the function they test.
+gradient_probe = pytest.mark.tensorflow_only("state_gradient_norms differentiates with tf.GradientTape")
+
+
+@gradient_probe
 def test_norms_of_a_geometric_memory_are_known():
     """h_T = sum_k a^k x_{T-k} has dh_T/dx_{T-k} = a^k I, whose Frobenius norm is a^k sqrt(C)."""
     steps, channels, decay = 12, 3, 0.7
@@ -31,6 +36,7 @@ def test_norms_of_a_geometric_memory_are_known():
     np.testing.assert_allclose(norms, decay ** np.arange(steps) * np.sqrt(channels), rtol=1e-5)
 
 
+@gradient_probe
 def test_norms_of_the_hand_rnn_match_finite_differences_of_the_numpy_reference():
     set_seed(0)
     inputs = random_inputs((2, 6, 2))
@@ -52,6 +58,7 @@ def test_norms_of_the_hand_rnn_match_finite_differences_of_the_numpy_reference()
     np.testing.assert_allclose(norms, expected.mean(axis=0)[::-1], rtol=1e-3, atol=1e-7)
 
 
+@gradient_probe
 def test_lstm_norms_are_positive_finite_and_largest_for_the_last_step_at_init():
     set_seed(0)
     norms = state_gradient_norms(keras.layers.LSTM(8), random_inputs((4, 30, 3)))
@@ -59,14 +66,22 @@ def test_lstm_norms_are_positive_finite_and_largest_for_the_last_step_at_init():
     assert norms[0] > norms[-1]
 
 
+@gradient_probe
 def test_encoder_must_return_the_last_state():
     with pytest.raises(ValueError, match=r"encoder: expected a last state of shape \(B, d\) with B=2"):
         state_gradient_norms(lambda inputs: inputs, random_inputs((2, 5, 3)))
 
 
+@gradient_probe
 def test_inputs_are_checked():
     with pytest.raises(ValueError, match=r"inputs: expected shape \(B, L, C\)"):
         state_gradient_norms(keras.layers.LSTM(2), np.zeros((5, 3)))
+
+
+def test_gradient_norms_say_they_need_tensorflow(monkeypatch):
+    monkeypatch.setattr(keras.backend, "backend", lambda: "jax")
+    with pytest.raises(RuntimeError, match="needs Keras' TensorFlow backend, got KERAS_BACKEND='jax'"):
+        state_gradient_norms(keras.layers.LSTM(2), random_inputs((2, 5, 3)))
 
 
 # ------------------------------------------------------------------------------------------------- lag sweep

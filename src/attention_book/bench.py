@@ -7,7 +7,9 @@
 2. Self-attention against an LSTM layer as the sequence length T grows: the time of one forward pass and the peak
    memory of a fresh process doing it, so that attention's T^2 is seen, not only stated.
 
-Timings depend on the machine; the book's chapter prints the ones of the machine that built it.
+Timings depend on the machine; the book's chapter prints the ones of the machine that built it. They are timings
+of Keras' TensorFlow backend, the book's: the timed calls are compiled with ``tf.function``, so the timing helpers
+(:func:`compare_with_keras`, :func:`forward_seconds` and the command line) need that backend.
 """
 
 from __future__ import annotations
@@ -38,7 +40,8 @@ def _timed(function, repeats: int) -> float:
 
 def compare_with_keras(batch: int = 16, length: int = 256, d_model: int = 64, heads: int = 4,
                        repeats: int = 5) -> dict:
-    """Seconds per forward pass of the book's and Keras' multi-head self-attention, same weights, same inputs."""
+    """Seconds per forward pass of the book's and Keras' multi-head self-attention, same weights, same inputs.
+    TensorFlow backend only (``tf.function``)."""
     import keras
     import numpy as np
     import tensorflow as tf
@@ -61,7 +64,8 @@ def compare_with_keras(batch: int = 16, length: int = 256, d_model: int = 64, he
 
 def forward_seconds(layer: str, length: int, d_model: int = 32, heads: int = 4, batch: int = 1,
                     repeats: int = 15) -> float:
-    """Seconds of one forward pass of ``layer`` (``"attention"`` or ``"lstm"``) over (batch, length, d_model)."""
+    """Seconds of one forward pass of ``layer`` (``"attention"`` or ``"lstm"``) over (batch, length, d_model).
+    TensorFlow backend only (``tf.function``)."""
     import keras
     import numpy as np
     import tensorflow as tf

@@ -6,12 +6,16 @@
   shrinking (Hochreiter & Schmidhuber, 1997).
 * :func:`lag_sweep` -- the consequence: train a forecaster on the lag-retrieval task with the marked values
   moved further and further into the past, and score it against the best constant prediction.
+
+:func:`state_gradient_norms` studies TensorFlow's gradients on purpose (``tf.GradientTape``): it needs Keras'
+TensorFlow backend, the book's. :func:`lag_sweep` runs on every backend.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import keras
 import numpy as np
 import tensorflow as tf
 
@@ -34,7 +38,12 @@ def state_gradient_norms(encoder, inputs) -> np.ndarray:
 
     Returns:
         (T,) float64: entry k is the norm for the input k steps before the last (k = 0 is the last input).
+
+    TensorFlow only: the gradients come from ``tf.GradientTape``, so Keras must run on its TensorFlow backend.
     """
+    if keras.backend.backend() != "tensorflow":
+        raise RuntimeError(f"state_gradient_norms differentiates with tf.GradientTape and needs Keras' TensorFlow "
+                           f"backend, got KERAS_BACKEND={keras.backend.backend()!r}")
     inputs = tf.constant(check_inputs(inputs), dtype=tf.float32)
     with tf.GradientTape(persistent=True) as tape:
         tape.watch(inputs)
