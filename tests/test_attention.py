@@ -10,7 +10,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from attention_book import set_seed
 from attention_book.attention import (
     AdditiveScore,
     AttentionPooling,
@@ -230,18 +229,6 @@ def test_learned_query_pools_with_one_lookup():
     context, weights = layer(rand((2, 5, 4)))
     assert tuple(context.shape) == (2, 1, 4) and tuple(weights.shape) == (2, 1, 5)
     assert [w.path.split("/")[-1] for w in layer.weights][0] == "query"
-
-
-def test_pooling_layer_keras_round_trip(tmp_path):
-    set_seed(0)
-    inputs = keras.Input((5, 4))
-    context, _ = AttentionPooling("additive", 3, learned_query=True)(inputs)
-    model = keras.Model(inputs, keras.layers.Flatten()(context))
-    path = tmp_path / "pool.keras"
-    model.save(path)
-    loaded = keras.saving.load_model(path)
-    np.testing.assert_array_equal(model.predict(rand((3, 5, 4)), verbose=0),
-                                  loaded.predict(rand((3, 5, 4)), verbose=0))
 
 
 # ----------------------------------------------------------------------------------------------- bad inputs

@@ -89,18 +89,6 @@ def test_readout_attends_over_the_memories_with_the_query():
     np.testing.assert_allclose(output, expected, rtol=1e-4, atol=1e-5)
 
 
-def test_keras_round_trip(tmp_path):
-    set_seed(0)
-    inputs = keras.Input((6, 4))
-    memories, _ = EntityMemory(3, name="memory")(inputs)
-    output, _ = EntityReadout(2, name="readout")(memories, inputs[:, -1])
-    model = keras.Model(inputs, output)
-    data = rand((2, 6, 4))
-    model.save(tmp_path / "entity.keras")
-    loaded = keras.saving.load_model(tmp_path / "entity.keras")
-    np.testing.assert_allclose(loaded.predict(data, verbose=0), model.predict(data, verbose=0), atol=1e-6)
-
-
 def test_bad_inputs_raise_one_clear_error():
     with pytest.raises(ValueError, match="slots: expected an integer >= 1, got 0"):
         EntityMemory(0)

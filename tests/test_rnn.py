@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from attention_book import rnn, set_seed
+from attention_book import set_seed
 from attention_book.rnn import HandRNN, lstm_forecaster, rnn_forecaster, rnn_reference
 
 FORECASTERS = {"rnn": rnn_forecaster, "lstm": lstm_forecaster}
@@ -85,7 +85,7 @@ def test_weights_are_named_and_shaped_like_simple_rnn():
     np.testing.assert_array_equal(hand.bias.numpy(), 0.0)
 
 
-# ------------------------------------------------------------------------------------------- shapes, causality
+# -------------------------------------------------------------------------------------------------- shapes
 
 
 def test_returns_all_states_and_the_last():
@@ -93,34 +93,6 @@ def test_returns_all_states_and_the_last():
     assert tuple(states.shape) == (2, 7, 6) and tuple(last.shape) == (2, 6)
     np.testing.assert_array_equal(states[:, -1], last)
     assert np.all(np.abs(states) < 1.0)  # tanh
-
-
-def hand_rnn_states(units):
-    """The book's RNN as a function of the inputs: its states (B, T, d), without the last state."""
-    layer = HandRNN(units)
-    return lambda x: layer(x)[0]
-
-
-def encoders():
-    return {
-        "hand_rnn": hand_rnn_states,
-        "lstm": lambda units: keras.layers.LSTM(units, return_sequences=True),
-    }
-
-
-@pytest.mark.parametrize("name", ["hand_rnn", "lstm"])
-@pytest.mark.parametrize("t", [0, 5, 10])
-def test_states_are_causal(name, t):
-    """Changing the inputs after step t changes no state at a step <= t, and does change the later ones."""
-    set_seed(1)
-    encoder = encoders()[name](8)
-    inputs = random_inputs((3, 12, 4))
-    changed = inputs.copy()
-    changed[:, t + 1:] += random_inputs((3, 12 - t - 1, 4), seed=2)
-    before, after = np.asarray(encoder(inputs)), np.asarray(encoder(changed))
-    np.testing.assert_array_equal(before[:, : t + 1], after[:, : t + 1])
-    if t + 1 < 12:
-        assert np.abs(before[:, t + 1:] - after[:, t + 1:]).max() > 1e-3
 
 
 # ----------------------------------------------------------------------------------------------- bad inputs
@@ -175,24 +147,3 @@ def test_forecaster_rejects_a_window_with_other_channels(name):
     model = FORECASTERS[name](24, 7, 6, 2, units=8)
     with pytest.raises(ValueError):
         model(random_inputs((5, 24, 3)))
-
-
-@pytest.mark.parametrize("name", sorted(FORECASTERS))
-def test_keras_file_round_trip_gives_identical_predictions(name, tmp_path):
-    set_seed(3)
-    model = FORECASTERS[name](16, 3, 4, 3, units=6)
-    model.compile(optimizer="adam", loss="mse")
-    model.fit(random_inputs((32, 16, 3)), random_inputs((32, 4, 3), seed=1), epochs=1, verbose=0)  # not the init
-    path = tmp_path / f"{name}.keras"
-    model.save(path)
-    loaded = keras.saving.load_model(path)
-    inputs = random_inputs((6, 16, 3), seed=5)
-    np.testing.assert_array_equal(model.predict(inputs, verbose=0), loaded.predict(inputs, verbose=0))
-    assert type(loaded.get_layer("encoder")) is type(model.get_layer("encoder"))
-
-
-def test_hand_rnn_config_round_trip():
-    layer = HandRNN(7, name="memory")
-    clone = HandRNN.from_config(layer.get_config())
-    assert (clone.units, clone.name) == (7, "memory")
-    assert rnn.HandRNN is keras.saving.get_registered_object("attention_book>HandRNN")
