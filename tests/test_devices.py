@@ -6,6 +6,7 @@ op determinism, once on (every test's ``set_seed`` turns it on), cannot be switc
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import subprocess
@@ -42,14 +43,36 @@ print(json.dumps(result))
 """
 
 
-@pytest.fixture(scope="module")
-def run():
-    """The script's result, run once for the module in a fresh interpreter (the TensorFlow backend)."""
-    environment = {**os.environ, "KERAS_BACKEND": "tensorflow", "TF_CPP_MIN_LOG_LEVEL": "3"}
-    done = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True, env=environment,
-                          timeout=600, check=False)
+# The same comparison on the JAX backend, with Keras' distribution API over two host devices.
+JAX_SCRIPT = """
+import json
+import keras
+from attention_book.models import build_model
+from attention_book.tasks import make_task
+
+devices = keras.distribution.list_devices("cpu")
+task = make_task("lag_retrieval", 24, 1, seed=0)
+result = {"replicas": len(devices)}
+for name, distribution in (("one", None), ("two", keras.distribution.DataParallel(devices=devices))):
+    forecaster = build_model("lstm", task, seed=0, distribution=distribution, epochs=2).fit(task.train, task.val)
+    history = forecaster.history.history
+    result[name] = [history["loss"][0], history["val_loss"][0], history["loss"][1], history["val_loss"][1]]
+print(json.dumps(result))
+"""
+
+
+def _run(script: str, **environment) -> dict:
+    """The JSON line a script prints, run in a fresh interpreter with these environment variables."""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=600, check=False,
+                          env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", **environment})
     assert done.returncode == 0, done.stderr[-3000:]
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+@pytest.fixture(scope="module")
+def run():
+    """The script's result, run once for the module (the TensorFlow backend)."""
+    return _run(SCRIPT, KERAS_BACKEND="tensorflow")
 
 
 def test_mirrored_over_two_devices_matches_one_device(run):
@@ -58,6 +81,15 @@ def test_mirrored_over_two_devices_matches_one_device(run):
     assert run["replicas"] == 2
     np.testing.assert_allclose(run["two"][:2], run["one"][:2], rtol=1e-4)  # loss, val_loss of epoch 1
     np.testing.assert_allclose(run["two"][2:], run["one"][2:], rtol=1e-2)  # of epoch 2
+
+
+@pytest.mark.skipif(importlib.util.find_spec("jax") is None,
+                    reason="JAX is not installed here; the JAX environment of CI (make test-jax) runs this test")
+def test_data_parallel_over_two_jax_devices_matches_one_device():
+    run = _run(JAX_SCRIPT, KERAS_BACKEND="jax", XLA_FLAGS="--xla_force_host_platform_device_count=2")
+    assert run["replicas"] == 2
+    np.testing.assert_allclose(run["two"][:2], run["one"][:2], rtol=1e-4)
+    np.testing.assert_allclose(run["two"][2:], run["one"][2:], rtol=1e-2)
 
 
 def test_building_and_training_leave_the_process_seeds_and_op_determinism_alone(run):
