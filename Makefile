@@ -7,8 +7,13 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
 COLAB := .venv-colab
+JAX := .venv-jax
+# The tests that run on the JAX backend too: every registered model and layer (build, train, save), the layers'
+# numpy references, and training on two devices. The chapters and the TensorFlow-only probes stay on TensorFlow.
+JAX_TESTS := tests/test_backends.py tests/test_contract.py tests/test_devices.py tests/test_attention.py \
+	tests/test_rnn.py tests/test_attention_rnn.py tests/test_transformer.py tests/test_entity.py
 
-.PHONY: book test clean book-from-outputs test-colab lint
+.PHONY: book test clean book-from-outputs test-colab test-jax lint
 
 $(INSTALLED): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -46,5 +51,15 @@ test-colab: $(COLAB)/.installed
 	$(COLAB)/bin/python -m pytest tests notebooks/03_attention_rnn.ipynb --nbval-lax --nbval-current-env \
 		-p no:cacheprovider
 
+# The JAX backend (constraints/jax.txt), in a third environment.
+$(JAX)/.installed: pyproject.toml constraints/jax.txt
+	test -x $(JAX)/bin/python || $(PYTHON) -m venv $(JAX)
+	$(JAX)/bin/python -m pip install --quiet --upgrade pip
+	$(JAX)/bin/python -m pip install --quiet -e ".[test]" -r constraints/jax.txt
+	touch $@
+
+test-jax: $(JAX)/.installed
+	KERAS_BACKEND=jax $(JAX)/bin/python -m pytest $(JAX_TESTS) -p no:cacheprovider
+
 clean:
-	rm -rf _build $(VENV) $(COLAB)
+	rm -rf _build $(VENV) $(COLAB) $(JAX)

@@ -48,6 +48,7 @@ def test_equals_keras_simple_rnn_with_a_nonzero_bias():
     np.testing.assert_allclose(hand(inputs)[0], reference(inputs), atol=1e-5)
 
 
+@pytest.mark.tensorflow_only("differentiates with tf.GradientTape")
 def test_gradients_equal_keras_simple_rnn():
     inputs = tf.constant(random_inputs((2, 8, 3)))
     hand = built(HandRNN(4), inputs)
