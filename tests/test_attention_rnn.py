@@ -14,7 +14,7 @@ from attention_book.attention_rnn import (
     layer_weights,
     lstm_attention_forecaster,
 )
-from attention_book.models import REGISTRY
+from attention_book.registry import REGISTRY
 
 FORECASTERS = {"attention_rnn": attention_rnn_forecaster, "lstm_attention": lstm_attention_forecaster,
                "ff_attention": ff_attention_forecaster}

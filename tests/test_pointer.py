@@ -199,7 +199,7 @@ def test_analog_pointer_bad_inputs():
 
 
 def test_registered_pointer_is_seeded_and_forecasts_by_copying():
-    from attention_book.models import build_model
+    from attention_book.registry import build_model
     from attention_book.tasks import make_task
 
     task = make_task("seasonal_mix", 72, 24)

@@ -8,7 +8,7 @@ import pytest
 
 from attention_book import set_seed
 from attention_book.calendar import calendar_features
-from attention_book.models import REGISTRY
+from attention_book.registry import REGISTRY
 from attention_book.seq2seq import (
     AttentionDecoder,
     Seq2Seq,

@@ -8,7 +8,7 @@ hand-written RNN and the recurrent forecasters), ``forecasters`` (the interface 
 ``attention_rnn`` (the RNN that attends over its own past, and the attention forecasters), ``calendar`` (known
 future covariates), ``seq2seq`` (encoder-decoder with Bahdanau or Luong attention), ``transformer`` (queries, keys
 and values, multi-head attention, positions, the encoder block and two Transformer forecasters), ``bench`` (the
-cost of attention), ``models`` (every model by name), ``own_series`` (a forecaster for your own series: fit,
+cost of attention), ``registry`` (every model by name), ``own_series`` (a forecaster for your own series: fit,
 forecast the future, save, load), ``cli`` (the command line), ``plots``, ``seasonality`` and ``session``.
 """
 
