@@ -7,7 +7,6 @@ import numpy as np
 import pytest
 
 from attention_book import set_seed
-from attention_book.calendar import calendar_features
 from attention_book.registry import REGISTRY
 from attention_book.seq2seq import (
     AttentionDecoder,
@@ -17,6 +16,7 @@ from attention_book.seq2seq import (
     teacher_forced_predict,
 )
 from attention_book.tasks import make_task
+from attention_book.time_features import calendar_features
 
 STYLES = ("none", "bahdanau", "luong")
 

@@ -19,7 +19,7 @@ a user will see.
 :func:`teacher_forced_predict` gives the forced forecasts, to measure the gap (exposure bias).
 
 Known future covariates: with ``calendar=True`` the window's last four channels are the calendar features of
-:mod:`~attention_book.calendar`; the decoder then also gets, at each step, the calendar of the hour it forecasts.
+:mod:`~attention_book.time_features`; the decoder then also gets, at each step, the calendar of the hour it forecasts.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from . import calendar as calendar_module
+from . import time_features
 from .attention import attend, make_score
 from .attention_rnn import scan_steps, weights_read_once
 from .checks import check_int, check_sequence_shape
@@ -196,7 +196,7 @@ class Seq2Seq(keras.layers.Layer):
             if not isinstance(flag, bool):
                 raise ValueError(f"{name}: expected True or False, got {flag!r}")
         self.calendar, self.teacher_forcing = calendar, teacher_forcing
-        n_covariates = len(calendar_module.CALENDAR_CHANNELS) if calendar else 0
+        n_covariates = len(time_features.CALENDAR_CHANNELS) if calendar else 0
         self.decoder = AttentionDecoder(horizon, n_outputs, units, cell, attention, score, n_covariates,
                                         name="decoder")
         recurrent = keras.layers.LSTM if cell == "lstm" else keras.layers.GRU
@@ -204,7 +204,7 @@ class Seq2Seq(keras.layers.Layer):
 
     def build(self, window_shape, targets_shape=None):
         check_sequence_shape(window_shape)
-        needed = self.decoder.n_outputs + (len(calendar_module.CALENDAR_CHANNELS) if self.calendar else 0)
+        needed = self.decoder.n_outputs + (len(time_features.CALENDAR_CHANNELS) if self.calendar else 0)
         if window_shape[-1] is None or window_shape[-1] < needed:
             raise ValueError(f"window: expected at least {needed} channels ({self.decoder.n_outputs} forecast"
                              f"{' + 4 calendar' if self.calendar else ''}), got shape {tuple(window_shape)}")
@@ -216,7 +216,7 @@ class Seq2Seq(keras.layers.Layer):
             encoded = self.encoder(window)
             states, last_states = encoded[0], list(encoded[1:])
             first_value = window[:, -1, : self.decoder.n_outputs]
-            covariates = calendar_module.advance(window[:, -1, -4:], self.decoder.horizon) if self.calendar else None
+            covariates = time_features.advance(window[:, -1, -4:], self.decoder.horizon) if self.calendar else None
             return self.decoder(states, last_states, first_value, covariates, targets)
 
     def compute_output_shape(self, window_shape, targets_shape=None):

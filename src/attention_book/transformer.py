@@ -24,9 +24,9 @@ from keras import ops
 
 from .attention import AttentionPooling, masked_softmax, scaled_dot_score
 from .attention_rnn import PositionEmbedding
-from .calendar import CALENDAR_CHANNELS
 from .checks import check_int, check_sequence_shape
 from .forecasters import check_sizes, single_shot
+from .time_features import CALENDAR_CHANNELS
 
 
 def _shape(name: str, tensor, rank: int) -> tuple:
@@ -163,7 +163,7 @@ class SinusoidalPositions(keras.layers.Layer):
 
 @keras.saving.register_keras_serializable(package="attention_book")
 class CalendarEmbedding(keras.layers.Layer):
-    """Embeds each hour's calendar features (the window's last four channels, see :mod:`~attention_book.calendar`)
+    """Embeds each hour's calendar features (the window's last four channels, see :mod:`~attention_book.time_features`)
     and adds them to the tokens: the forecasting variant of a position code, which says *when* an hour was rather
     than where in the window it sits.
 
