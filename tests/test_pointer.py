@@ -107,9 +107,9 @@ def test_bad_inputs_raise_one_clear_error():
 
 # ---------------------------------------------------------------- analog forecasting with a pointer
 
-from attention_book.attention_rnn import layer_weights  # noqa: E402
 from attention_book.baselines import SeasonalNaive  # noqa: E402
 from attention_book.pointer import AnalogPointer, analog_candidates, pointer_forecaster  # noqa: E402
+from attention_book.probes import layer_weights  # noqa: E402
 
 
 def test_analog_candidates_are_the_past_stretches_newest_first():

@@ -135,18 +135,3 @@ def entity_forecaster(lookback: int, n_channels: int, horizon: int, n_outputs: i
     output, _ = EntityReadout(horizon * n_outputs, name="readout")(memories, steps[:, -1])
     return keras.Model(window, keras.layers.Reshape((horizon, n_outputs), name="forecast")(output),
                        name="entity_network")
-
-
-def gates_at_events(gates, events) -> np.ndarray:
-    """How wide each memory opens at each entity's events: gates (N, T, M), events (N, T, E) booleans ->
-    (E, M), row e the mean gate of every slot over the steps where entity e had an event (NaN if it had none)."""
-    gates, events = np.asarray(gates), np.asarray(events)
-    if gates.ndim != 3:
-        raise ValueError(f"gates: expected shape (N, T, M), got shape {gates.shape}")
-    if events.ndim != 3 or events.shape[:2] != gates.shape[:2] or events.dtype != bool:
-        raise ValueError(f"events: expected booleans of shape ({gates.shape[0]}, {gates.shape[1]}, E), got "
-                         f"{events.dtype} of shape {events.shape}")
-    counts = events.sum(axis=(0, 1))  # (E,)
-    totals = np.einsum("nte,ntm->em", events.astype(gates.dtype), gates)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return totals / counts[:, None]

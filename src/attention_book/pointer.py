@@ -19,9 +19,10 @@ import numpy as np
 from keras import ops
 
 from .attention import AdditiveScore, masked_softmax
-from .attention_rnn import layer_weights, scan_steps, weights_read_once
+from .attention_rnn import scan_steps, weights_read_once
 from .checks import check_int, check_sequence_shape
 from .forecasters import check_model_windows, check_sizes
+from .probes import layer_weights
 
 
 @keras.saving.register_keras_serializable(package="attention_book")

@@ -262,16 +262,3 @@ def teacher_forced_predict(model: keras.Model, inputs, targets, batch_size: int 
     window, truth = keras.Input(inputs.shape[1:], name="window"), keras.Input(targets.shape[1:], name="truth")
     forced = keras.Model([window, truth], layer(window, truth)[0], name="teacher_forced")
     return np.asarray(forced.predict([inputs, targets], batch_size=batch_size, verbose=0))
-
-
-def peak_lags(weights) -> np.ndarray:
-    """How far back the largest attention weight of each forecast step lies: weights (H, L) -> lags (H,).
-
-    ``weights`` are a decoder's weights for one window, or their average over windows. Encoder step i (0-based)
-    is the hour L - 1 - i + h before forecast step h (1-based), so lag 1 is the last observed hour for step 1.
-    """
-    weights = np.asarray(weights)
-    if weights.ndim != 2 or 0 in weights.shape:
-        raise ValueError(f"weights: expected shape (H, L), got shape {weights.shape}")
-    horizon, lookback = weights.shape
-    return lookback - 1 + np.arange(1, horizon + 1) - weights.argmax(axis=1)
