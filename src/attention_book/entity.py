@@ -20,11 +20,10 @@ is R tanh(q + H u).
 from __future__ import annotations
 
 import keras
-import numpy as np
 from keras import ops
 
 from .attention_rnn import scan_steps
-from .checks import check_int, check_sequence_shape
+from .checks import check_float, check_int, check_sequence_shape
 from .forecasters import check_sizes
 
 
@@ -44,9 +43,7 @@ class EntityMemory(keras.layers.Layer):
     def __init__(self, slots: int, gate_bias: float = -3.0, **kwargs):
         super().__init__(**kwargs)
         self.slots = check_int("slots", slots)
-        if isinstance(gate_bias, bool) or not (isinstance(gate_bias, (int, float)) and np.isfinite(gate_bias)):
-            raise ValueError(f"gate_bias: expected a finite number, got {gate_bias!r}")
-        self.gate_bias = float(gate_bias)
+        self.gate_bias = check_float("gate_bias", gate_bias)
 
     def build(self, input_shape):
         check_sequence_shape(input_shape)

@@ -31,7 +31,7 @@ from keras import ops
 from . import time_features
 from .attention import attend, make_score
 from .attention_rnn import scan_steps, weights_read_once
-from .checks import check_int, check_sequence_shape
+from .checks import check_bool, check_int, check_sequence_shape
 from .forecasters import check_model_windows, check_sizes
 
 CELLS = ("lstm", "gru")
@@ -192,10 +192,8 @@ class Seq2Seq(keras.layers.Layer):
                  attention: str = "bahdanau", score: str | None = None, calendar: bool = False,
                  teacher_forcing: bool = True, **kwargs):
         super().__init__(**kwargs)
-        for name, flag in (("calendar", calendar), ("teacher_forcing", teacher_forcing)):
-            if not isinstance(flag, bool):
-                raise ValueError(f"{name}: expected True or False, got {flag!r}")
-        self.calendar, self.teacher_forcing = calendar, teacher_forcing
+        self.calendar = check_bool("calendar", calendar)
+        self.teacher_forcing = check_bool("teacher_forcing", teacher_forcing)
         n_covariates = len(time_features.CALENDAR_CHANNELS) if calendar else 0
         self.decoder = AttentionDecoder(horizon, n_outputs, units, cell, attention, score, n_covariates,
                                         name="decoder")

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import data, synthetic
-from .checks import check_int
+from .checks import check_bool, check_int
 from .seasonality import default_season
 from .time_features import CALENDAR_CHANNELS, calendar_features
 from .windows import (
@@ -130,8 +130,7 @@ def make_task(data_name: str | os.PathLike, lookback: int = 336, horizon: int = 
     ``season``).
     """
     lookback, horizon = check_int("lookback", lookback), check_int("horizon", horizon)
-    if not isinstance(calendar, bool):
-        raise ValueError(f"calendar: expected True or False, got {calendar!r}")
+    calendar = check_bool("calendar", calendar)
     text = os.fspath(data_name)
     own = time_column is not None or (text in data.SOURCES and text not in data.ETT_SHA256)
     if not own and (columns is not None or targets is not None or split is not None or missing != "error"
