@@ -19,7 +19,6 @@ from attention_book.attention import (
     dot_score,
     make_score,
     masked_softmax,
-    mass_on,
     scaled_dot_score,
 )
 
@@ -276,21 +275,3 @@ def test_learned_query_refuses_a_query_and_plain_pooling_needs_one():
         learned(rand((1, 3, 2)), rand((1, 1, 2)))
     with pytest.raises(ValueError, match="query: expected a lookup tensor"):
         AttentionPooling("dot")(rand((1, 3, 2)))
-
-
-def test_mass_on_the_given_positions():
-    weights = np.array([[0.5, 0.25, 0.25, 0.0], [0.1, 0.2, 0.3, 0.4]])
-    assert mass_on(weights, np.array([[0, 1], [2, 3]])) == pytest.approx((0.75 + 0.7) / 2)
-    uniform = np.full((3, 10), 0.1)
-    assert mass_on(uniform, np.array([[0, 9]] * 3)) == pytest.approx(0.2)
-
-
-@pytest.mark.parametrize("weights, positions, message", [
-    (np.ones(4), np.array([[0]]), r"weights: expected shape \(N, T\)"),
-    (np.ones((2, 4)), np.array([[0]]), r"positions: expected integers of shape \(2, k\)"),
-    (np.ones((1, 4)), np.array([[0.0]]), "positions: expected integers"),
-    (np.ones((1, 4)), np.array([[4]]), r"positions: expected indices in \[0, 4\)"),
-])
-def test_mass_on_bad_inputs(weights, positions, message):
-    with pytest.raises(ValueError, match=message):
-        mass_on(weights, positions)

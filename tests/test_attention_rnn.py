@@ -11,10 +11,10 @@ from attention_book.attention_rnn import (
     AttentionRNN,
     attention_rnn_forecaster,
     ff_attention_forecaster,
-    layer_weights,
     lstm_attention_forecaster,
 )
-from attention_book.models import REGISTRY
+from attention_book.probes import layer_weights
+from attention_book.registry import REGISTRY
 
 FORECASTERS = {"attention_rnn": attention_rnn_forecaster, "lstm_attention": lstm_attention_forecaster,
                "ff_attention": ff_attention_forecaster}
@@ -188,13 +188,3 @@ def test_wrong_rank_and_channel_mismatch():
     layer(rand((1, 5, 3)))
     with pytest.raises(ValueError, match="inputs: expected 3 channels, got 2"):
         layer(rand((1, 5, 2)))
-
-
-def test_layer_weights_checks_its_arguments():
-    model = lstm_attention_forecaster(6, 2, 2, 1, units=3)
-    with pytest.raises(ValueError, match="inputs: expected 2 channels, got 3"):
-        layer_weights(model, rand((1, 6, 3)))
-    with pytest.raises(ValueError, match="layer: lstm_attention has no layer named 'nope'"):
-        layer_weights(model, rand((1, 6, 2)), layer="nope")
-    with pytest.raises(ValueError, match="layer: expected an attention layer"):
-        layer_weights(model, rand((1, 6, 2)), layer="head")

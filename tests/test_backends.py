@@ -1,6 +1,6 @@
 """Every registered model on the backend Keras runs on: the entry of the JAX subset (see constraints/jax.txt).
 
-For each name in :data:`~attention_book.models.REGISTRY`: build it for a tiny synthetic task, train it one epoch,
+For each name in :data:`~attention_book.registry.REGISTRY`: build it for a tiny synthetic task, train it one epoch,
 forecast, and (for the neural models) save it to a ``.keras`` file and load it back with identical forecasts.
 The same tests run on TensorFlow, the book's backend, and under ``KERAS_BACKEND=jax``.
 """
@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from attention_book.forecasters import NeuralForecaster
-from attention_book.models import REGISTRY, build_model, fit_on_task
+from attention_book.registry import REGISTRY, build_model, fit_on_task
 from attention_book.tasks import Task
 from attention_book.windows import Windows
 

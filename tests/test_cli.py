@@ -164,7 +164,7 @@ def test_usage_errors_exit_2(capsys, argv, word):
 
 def test_calendar_flag_reaches_the_task(capsys, monkeypatch):
     """evaluate builds the task with make_task(calendar=...) and scores it with evaluate_on_task (faked here)."""
-    from attention_book import models, tasks
+    from attention_book import registry, tasks
 
     real_make_task = tasks.make_task
     seen = {}
@@ -178,7 +178,7 @@ def test_calendar_flag_reaches_the_task(capsys, monkeypatch):
         return {"model": name}
 
     monkeypatch.setattr(tasks, "make_task", recording_make_task)
-    monkeypatch.setattr(models, "evaluate_on_task", fake_evaluate_on_task)
+    monkeypatch.setattr(registry, "evaluate_on_task", fake_evaluate_on_task)
     argv = ["evaluate", "--model", "bahdanau", "--data", "seasonal_mix", "--lookback", "48", "--horizon", "24"]
     assert cli.main(argv) == 0 and seen == {"make_task": False, "name": "bahdanau", "task": False}
     assert cli.main(argv + ["--calendar"]) == 0 and seen == {"make_task": True, "name": "bahdanau", "task": True}

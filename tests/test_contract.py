@@ -25,7 +25,7 @@ import numpy as np
 import pytest
 
 from attention_book import attention, attention_rnn, entity, pointer, rnn, seq2seq, transformer
-from attention_book.models import REGISTRY, build_model
+from attention_book.registry import REGISTRY, build_model
 from attention_book.session import seeded_layers
 from attention_book.tasks import Task
 from attention_book.windows import Windows

@@ -25,7 +25,7 @@ from tensorflow.python.framework import config
 
 cpu = tf.config.list_physical_devices("CPU")[0]
 tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
-from attention_book.models import build_model
+from attention_book.registry import build_model
 from attention_book.tasks import make_task
 
 task = make_task("lag_retrieval", 24, 1, seed=0)
@@ -47,7 +47,7 @@ print(json.dumps(result))
 JAX_SCRIPT = """
 import json
 import keras
-from attention_book.models import build_model
+from attention_book.registry import build_model
 from attention_book.tasks import make_task
 
 devices = keras.distribution.list_devices("cpu")

@@ -104,8 +104,8 @@ def test_bad_inputs_raise_one_clear_error():
 
 
 def test_entity_forecaster_round_trip_and_gates(tmp_path):
-    from attention_book.attention_rnn import layer_weights
     from attention_book.entity import entity_forecaster
+    from attention_book.probes import layer_weights
 
     set_seed(0)
     model = entity_forecaster(6, 5, 2, 1, slots=3, units=4)
@@ -116,17 +116,3 @@ def test_entity_forecaster_round_trip_and_gates(tmp_path):
     model.save(tmp_path / "entnet.keras")
     loaded = keras.saving.load_model(tmp_path / "entnet.keras")
     np.testing.assert_allclose(loaded.predict(data, verbose=0), model.predict(data, verbose=0), atol=1e-6)
-
-
-def test_gates_at_events_averages_each_slot_over_each_entitys_events():
-    from attention_book.entity import gates_at_events
-
-    gates = np.random.default_rng(0).random((3, 5, 2))
-    events = np.zeros((3, 5, 2), bool)
-    events[0, 1, 0] = events[2, 4, 0] = events[1, 0, 1] = True
-    expected = np.stack([(gates[0, 1] + gates[2, 4]) / 2, gates[1, 0]])
-    np.testing.assert_allclose(gates_at_events(gates, events), expected)
-    with pytest.raises(ValueError, match=r"events: expected booleans of shape \(3, 5, E\), got float64"):
-        gates_at_events(gates, events.astype(float))
-    with pytest.raises(ValueError, match=r"gates: expected shape \(N, T, M\)"):
-        gates_at_events(gates[0], events)

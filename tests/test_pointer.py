@@ -107,9 +107,9 @@ def test_bad_inputs_raise_one_clear_error():
 
 # ---------------------------------------------------------------- analog forecasting with a pointer
 
-from attention_book.attention_rnn import layer_weights  # noqa: E402
 from attention_book.baselines import SeasonalNaive  # noqa: E402
 from attention_book.pointer import AnalogPointer, analog_candidates, pointer_forecaster  # noqa: E402
+from attention_book.probes import layer_weights  # noqa: E402
 
 
 def test_analog_candidates_are_the_past_stretches_newest_first():
@@ -199,7 +199,7 @@ def test_analog_pointer_bad_inputs():
 
 
 def test_registered_pointer_is_seeded_and_forecasts_by_copying():
-    from attention_book.models import build_model
+    from attention_book.registry import build_model
     from attention_book.tasks import make_task
 
     task = make_task("seasonal_mix", 72, 24)

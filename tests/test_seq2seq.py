@@ -7,16 +7,15 @@ import numpy as np
 import pytest
 
 from attention_book import set_seed
-from attention_book.calendar import calendar_features
-from attention_book.models import REGISTRY
+from attention_book.registry import REGISTRY
 from attention_book.seq2seq import (
     AttentionDecoder,
     Seq2Seq,
-    peak_lags,
     seq2seq_forecaster,
     teacher_forced_predict,
 )
 from attention_book.tasks import make_task
+from attention_book.time_features import calendar_features
 
 STYLES = ("none", "bahdanau", "luong")
 
@@ -307,13 +306,3 @@ def test_teacher_forced_predict_checks_its_targets():
         teacher_forced_predict(model, rand((4, 24, 3)), rand((4, 5, 2)))
     with pytest.raises(ValueError, match="inputs: expected 3 channels, got 2"):
         teacher_forced_predict(model, rand((4, 24, 2)), rand((4, 6, 2)))
-
-
-def test_peak_lags_count_hours_back_from_each_forecast_step():
-    weights = np.zeros((3, 10))
-    weights[0, 9] = 1.0  # step 1 looks at the last observed hour: 1 back
-    weights[1, 0] = 1.0  # step 2 looks at the first hour of the window: 10 - 1 + 2 = 11 back
-    weights[2, 5] = 1.0  # step 3: 10 - 1 + 3 - 5 = 7 back
-    np.testing.assert_array_equal(peak_lags(weights), [1, 11, 7])
-    with pytest.raises(ValueError, match=r"weights: expected shape \(H, L\), got shape \(2, 3, 4\)"):
-        peak_lags(np.zeros((2, 3, 4)))

@@ -172,8 +172,8 @@ def test_the_seasonal_mix_starts_on_a_monday_at_midnight():
 
 
 def test_ett_calendar_follows_the_file_timestamps(ett_folder, monkeypatch):
-    from attention_book.calendar import calendar_features
     from attention_book.data import load_ett
+    from attention_book.time_features import calendar_features
 
     monkeypatch.setenv("ATTENTION_BOOK_DATA", str(ett_folder))
     task = make_task("ETTh1", 24, 4, calendar=True)

@@ -137,9 +137,9 @@ def test_windows_that_do_not_fit_the_model(split, bad, message):
     ("epochs", 0, "epochs: expected an integer >= 1"),
     ("batch_size", 2.0, "batch_size: expected an integer >= 1"),
     ("patience", -1, "patience: expected an integer >= 0"),
-    ("learning_rate", 0.0, "learning_rate: expected a number > 0"),
-    ("learning_rate", float("nan"), "learning_rate: expected a number > 0"),
-    ("learning_rate", "0.1", "learning_rate: expected a number > 0"),
+    ("learning_rate", 0.0, "learning_rate: expected a finite number > 0"),
+    ("learning_rate", float("nan"), "learning_rate: expected a finite number > 0"),
+    ("learning_rate", "0.1", "learning_rate: expected a finite number > 0"),
     ("seed", -1, "seed: expected an integer >= 0"),
 ])
 def test_bad_settings(argument, value, message):

@@ -251,7 +251,7 @@ def test_patch_transformer_forecasts_only_its_input_channels():
 
 @pytest.mark.parametrize("name", ["transformer", "patch_transformer"])
 def test_registered_transformers_are_seeded_and_fit_the_interface(name):
-    from attention_book.models import REGISTRY
+    from attention_book.registry import REGISTRY
     from attention_book.tasks import make_task
 
     task = make_task("seasonal_mix", 48, 12)

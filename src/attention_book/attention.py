@@ -264,20 +264,3 @@ def causal_mask(length: int):
     length = check_int("length", length)
     positions = ops.arange(length)
     return positions[None, :] <= positions[:, None]
-
-
-def mass_on(weights, positions) -> float:
-    """Mean over windows of the attention mass on given positions: weights (N, T), positions (N, k) -> float.
-
-    With the marked positions of a synthetic task this measures how much a model looked where the answer was.
-    """
-    weights, positions = np.asarray(weights), np.asarray(positions)
-    if weights.ndim != 2:
-        raise ValueError(f"weights: expected shape (N, T), got shape {weights.shape}")
-    if positions.ndim != 2 or positions.shape[0] != weights.shape[0] or not np.issubdtype(positions.dtype, np.integer):
-        raise ValueError(f"positions: expected integers of shape ({weights.shape[0]}, k), got {positions.dtype} "
-                         f"of shape {positions.shape}")
-    if positions.size and (positions.min() < 0 or positions.max() >= weights.shape[1]):
-        raise ValueError(f"positions: expected indices in [0, {weights.shape[1]}), "
-                         f"got {positions.min()}..{positions.max()}")
-    return float(np.take_along_axis(weights, positions, axis=1).sum(axis=1).mean())

@@ -9,8 +9,8 @@ c_t to that state:
 Because the recurrent input is now [h_{t-1}; c_t] of size 2d, the recurrent matrix W_s is (d, 2d), stored as
 ``recurrent_kernel`` (2d, d). At t = 1 there is no earlier state and the context is zero.
 
-The forecasters map (B, L, C) to (B, H, C_out); :func:`layer_weights` reads the attention weights of their
-read-out (or of the attending RNN) for given windows, so that the chapters can plot where they look:
+The forecasters map (B, L, C) to (B, H, C_out); :func:`~attention_book.probes.layer_weights` reads the attention
+weights of their read-out (or of the attending RNN) for given windows, so that the chapters can plot where they look:
 
 * :func:`attention_rnn_forecaster` -- the attending RNN; its last state looks once more at all its states.
 * :func:`lstm_attention_forecaster` -- the common variant: an LSTM reads the window, and its last state looks at
@@ -26,11 +26,10 @@ chapters share.
 from __future__ import annotations
 
 import keras
-import numpy as np
 from keras import ops
 
 from .attention import SCORES, AttentionPooling, attend, make_score
-from .checks import check_inputs, check_int, check_sequence_shape
+from .checks import check_int, check_sequence_shape
 from .forecasters import check_sizes, single_shot
 
 
@@ -168,24 +167,6 @@ def _state_and_context(states, score: str, units: int):
 
 def _forecaster(inputs, summary, horizon, n_outputs, name):
     return keras.Model(inputs, single_shot(summary, horizon, n_outputs), name=name)
-
-
-def layer_weights(model: keras.Model, inputs, layer: str = "readout", batch_size: int = 256):
-    """The attention weights that the layer named ``layer`` of a trained forecaster computes for ``inputs``.
-
-    ``"readout"`` gives the read-out's weights (B, 1, L) of every forecaster here; ``"encoder"`` gives the
-    attending RNN's step-by-step weights (B, L, L).
-    """
-    _, lookback, n_channels = model.input_shape
-    inputs = check_inputs(inputs, n_channels, lookback).astype("float32")
-    try:
-        outputs = model.get_layer(layer).output
-    except ValueError:
-        raise ValueError(f"layer: {model.name} has no layer named {layer!r}") from None
-    if not isinstance(outputs, (list, tuple)) or len(outputs) != 2:
-        raise ValueError(f"layer: expected an attention layer returning (outputs, weights), got {layer!r}")
-    probe = keras.Model(model.inputs, outputs[1])
-    return np.asarray(probe.predict(inputs, batch_size=batch_size, verbose=0))
 
 
 def attention_rnn_forecaster(lookback: int, n_channels: int, horizon: int, n_outputs: int, units: int = 32,

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .checks import check_inputs, check_int
+from .checks import check_float, check_inputs, check_int
 from .windows import Windows, check_target_channels
 
 
@@ -75,9 +75,7 @@ class LinearForecaster:
     RIDGE_GRID = (0.0, 1e-4, 1e-3, 1e-2, 1e-1, 1.0)
 
     def __init__(self, ridge: float | None = None, target_channels=None):
-        if ridge is not None and not (isinstance(ridge, (int, float)) and np.isfinite(ridge) and ridge >= 0):
-            raise ValueError(f"ridge: expected None or a finite number >= 0, got {ridge!r}")
-        self.ridge = ridge
+        self.ridge = check_float("ridge", ridge, 0, allow_none=True)
         self.target_channels = check_target_channels(target_channels)
         self.weights = None  # (L + 1, H): the last row is the bias
         self.chosen_ridge = None

@@ -13,6 +13,44 @@ def check_int(name: str, value, minimum: int = 1) -> int:
     return int(value)
 
 
+def check_float(name: str, value, minimum: float | None = None, maximum: float | None = None, *,
+                include_minimum: bool = True, include_maximum: bool = True, allow_none: bool = False) -> float | None:
+    """``value`` as a ``float`` if it is a finite real number (not a bool) within the bounds; else a ``ValueError``.
+
+    ``minimum`` and ``maximum`` are inclusive unless ``include_minimum`` / ``include_maximum`` is False; with
+    ``allow_none``, ``None`` passes through. The message says what was expected: "a finite number >= 0",
+    "a number in (0, 1]" (both bounds), "None or a finite number".
+    """
+    if allow_none and value is None:
+        return None
+    number = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
+    ok = number and bool(np.isfinite(value))
+    if ok and minimum is not None:
+        ok = value >= minimum if include_minimum else value > minimum
+    if ok and maximum is not None:
+        ok = value <= maximum if include_maximum else value < maximum
+    if not ok:
+        if minimum is not None and maximum is not None:
+            left, right = "[" if include_minimum else "(", "]" if include_maximum else ")"
+            expected = f"a number in {left}{minimum:g}, {maximum:g}{right}"
+        elif minimum is not None:
+            expected = f"a finite number {'>=' if include_minimum else '>'} {minimum:g}"
+        elif maximum is not None:
+            expected = f"a finite number {'<=' if include_maximum else '<'} {maximum:g}"
+        else:
+            expected = "a finite number"
+        raise ValueError(f"{name}: expected {'None or ' if allow_none else ''}{expected}, got {value!r}")
+    return float(value)
+
+
+def check_bool(name: str, value) -> bool:
+    """``value`` as a ``bool`` if it is ``True`` or ``False`` (numpy's too); else a ``ValueError``: 1 and "yes"
+    are not flags."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"{name}: expected True or False, got {value!r}")
+    return bool(value)
+
+
 def check_inputs(inputs, n_channels: int | None = None, lookback: int | None = None) -> np.ndarray:
     """``inputs`` as a finite numeric array (B, L, C), optionally with C and L fixed; else a ``ValueError``."""
     inputs = np.asarray(inputs)

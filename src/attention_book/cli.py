@@ -116,14 +116,14 @@ def main(argv=None) -> int:
     from .session import quiet_tensorflow, set_seed
 
     quiet_tensorflow()  # before anything imports TensorFlow: keep stderr for this program's own messages
-    from . import models  # after parsing, so that --help is quick
+    from . import registry  # after parsing, so that --help is quick
 
     if args.command == "models":
-        print("\n".join(sorted(models.REGISTRY)))
+        print("\n".join(sorted(registry.REGISTRY)))
         return 0
     try:
         if args.command != "forecast":
-            models.check_model_name(args.model)
+            registry.check_model_name(args.model)
             set_seed(args.seed)  # the edge of the program: the library itself never reseeds the process
         row = {"evaluate": _evaluate, "fit": _fit, "forecast": _forecast}[args.command](args)
     except DataError as error:
@@ -177,7 +177,7 @@ def _data_options(args) -> dict:
 
 
 def _evaluate(args) -> dict:
-    from . import models
+    from . import registry
     from .tasks import make_task
 
     task = make_task(args.data, args.lookback, args.horizon, seed=args.seed, calendar=args.calendar,
@@ -185,7 +185,7 @@ def _evaluate(args) -> dict:
     _say(args, f"{task.name}: {len(task.train.inputs)} training, {len(task.val.inputs)} validation and "
                f"{len(task.test.inputs)} test windows; fitting {args.model}")
     with _progress_on_stderr():
-        return models.evaluate_on_task(args.model, task, args.seed, verbose=_verbosity(args))
+        return registry.evaluate_on_task(args.model, task, args.seed, verbose=_verbosity(args))
 
 
 def _read_series(args):

@@ -20,11 +20,10 @@ is R tanh(q + H u).
 from __future__ import annotations
 
 import keras
-import numpy as np
 from keras import ops
 
 from .attention_rnn import scan_steps
-from .checks import check_int, check_sequence_shape
+from .checks import check_float, check_int, check_sequence_shape
 from .forecasters import check_sizes
 
 
@@ -44,9 +43,7 @@ class EntityMemory(keras.layers.Layer):
     def __init__(self, slots: int, gate_bias: float = -3.0, **kwargs):
         super().__init__(**kwargs)
         self.slots = check_int("slots", slots)
-        if isinstance(gate_bias, bool) or not (isinstance(gate_bias, (int, float)) and np.isfinite(gate_bias)):
-            raise ValueError(f"gate_bias: expected a finite number, got {gate_bias!r}")
-        self.gate_bias = float(gate_bias)
+        self.gate_bias = check_float("gate_bias", gate_bias)
 
     def build(self, input_shape):
         check_sequence_shape(input_shape)
@@ -135,18 +132,3 @@ def entity_forecaster(lookback: int, n_channels: int, horizon: int, n_outputs: i
     output, _ = EntityReadout(horizon * n_outputs, name="readout")(memories, steps[:, -1])
     return keras.Model(window, keras.layers.Reshape((horizon, n_outputs), name="forecast")(output),
                        name="entity_network")
-
-
-def gates_at_events(gates, events) -> np.ndarray:
-    """How wide each memory opens at each entity's events: gates (N, T, M), events (N, T, E) booleans ->
-    (E, M), row e the mean gate of every slot over the steps where entity e had an event (NaN if it had none)."""
-    gates, events = np.asarray(gates), np.asarray(events)
-    if gates.ndim != 3:
-        raise ValueError(f"gates: expected shape (N, T, M), got shape {gates.shape}")
-    if events.ndim != 3 or events.shape[:2] != gates.shape[:2] or events.dtype != bool:
-        raise ValueError(f"events: expected booleans of shape ({gates.shape[0]}, {gates.shape[1]}, E), got "
-                         f"{events.dtype} of shape {events.shape}")
-    counts = events.sum(axis=(0, 1))  # (E,)
-    totals = np.einsum("nte,ntm->em", events.astype(gates.dtype), gates)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return totals / counts[:, None]

@@ -5,7 +5,7 @@ chapters differ in how the window is read (a recurrent encoder, attention, a Tra
 :func:`single_shot`, the dense head that turns a summary vector into all H steps at once, and
 :class:`NeuralForecaster`, which trains the model with :func:`~attention_book.training.train` and predicts with
 the same ``fit(train, val)`` / ``predict(inputs)`` interface as the baselines, so that
-:mod:`~attention_book.models` can evaluate every model the same way.
+:mod:`~attention_book.registry` can evaluate every model the same way.
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ class NeuralForecaster:
     Args:
         model: the Keras model, built but not trained.
         seed: the order of the training batches. For reproducible initial weights, build ``model`` inside
-            :func:`~attention_book.session.seeded_layers` (:mod:`~attention_book.models` does).
+            :func:`~attention_book.session.seeded_layers` (:mod:`~attention_book.registry` does).
         distribution: the devices to train on (see :func:`~attention_book.training.distribution_scope`);
             ``model`` must have been built in its scope. ``None``: the default device.
         **training: keyword arguments of :func:`~attention_book.training.train` (``epochs``, ``batch_size``,

@@ -40,7 +40,7 @@ REQUIRED = ("model", "lookback", "horizon", "split", "season", "seed", "training
 
 
 class Forecaster:
-    """A registered model (see :data:`~attention_book.models.REGISTRY`) fitted on one series.
+    """A registered model (see :data:`~attention_book.registry.REGISTRY`) fitted on one series.
 
     Args:
         model: the registered name, e.g. ``"linear"`` or ``"patch_transformer"``.
@@ -55,7 +55,7 @@ class Forecaster:
 
     def __init__(self, model: str = "linear", lookback: int = 96, horizon: int = 24, *, split=DEFAULT_SPLIT,
                  season: int | None = None, seed: int = 0, **training):
-        from .models import check_model_name
+        from .registry import check_model_name
 
         self.name = check_model_name(model)
         self.lookback = check_int("lookback", lookback)
@@ -76,7 +76,7 @@ class Forecaster:
         """Fit on ``series`` (a :class:`~attention_book.data.Series`) and score on its validation and test
         windows; ``verbose`` is Keras' progress output for neural models (0 silent, 1 a bar, 2 a line per
         epoch)."""
-        from .models import build_model, fit_on_task
+        from .registry import build_model, fit_on_task
 
         started = time.perf_counter()
         task = own_task(series, self.lookback, self.horizon, split=self.split, season=self.season)
@@ -181,7 +181,7 @@ class Forecaster:
     @classmethod
     def load(cls, folder: str | os.PathLike) -> Forecaster:
         """The forecaster that :meth:`save` wrote into ``folder``; it forecasts exactly as the saved one did."""
-        from .models import REGISTRY
+        from .registry import REGISTRY
 
         folder = Path(folder)
         path = folder / CONFIG_FILE
@@ -218,7 +218,7 @@ class Forecaster:
 def _load_model(folder: Path, config: dict, forecaster: Forecaster):
     """Rebuild the fitted model: Keras loads a neural one; a baseline is built from the registry for the saved
     layout (the linear model then gets its saved weights)."""
-    from .models import build_model
+    from .registry import build_model
 
     if config["weights"] == "model.keras":
         import keras

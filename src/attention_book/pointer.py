@@ -19,9 +19,10 @@ import numpy as np
 from keras import ops
 
 from .attention import AdditiveScore, masked_softmax
-from .attention_rnn import layer_weights, scan_steps, weights_read_once
-from .checks import check_int, check_sequence_shape
+from .attention_rnn import scan_steps, weights_read_once
+from .checks import check_bool, check_int, check_sequence_shape
 from .forecasters import check_model_windows, check_sizes
+from .probes import layer_weights
 
 
 @keras.saving.register_keras_serializable(package="attention_book")
@@ -46,9 +47,7 @@ class PointerDecoder(keras.layers.Layer):
     def __init__(self, n_steps: int, units: int = 32, learned_start: bool = True, **kwargs):
         super().__init__(**kwargs)
         self.n_steps, self.units = check_int("n_steps", n_steps), check_int("units", units)
-        if not isinstance(learned_start, bool):
-            raise ValueError(f"learned_start: expected True or False, got {learned_start!r}")
-        self.learned_start = learned_start
+        self.learned_start = check_bool("learned_start", learned_start)
         self.cell = keras.layers.LSTMCell(self.units, name="cell")
         self.score = AdditiveScore(self.units, name="score")
 

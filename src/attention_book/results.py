@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
+from .checks import check_float
 
 
 @dataclass(frozen=True)
@@ -61,12 +61,9 @@ class ResultsTable:
 
     def add(self, model: str, mse: float, mae: float, note: str = "") -> ResultsTable:
         """Add (or replace) a row measured here."""
-        for name, value in (("mse", mse), ("mae", mae)):
-            if (isinstance(value, bool) or not isinstance(value, (int, float, np.floating))
-                    or not np.isfinite(value) or value < 0):
-                raise ValueError(f"{name}: expected a finite number >= 0, got {value!r}")
+        mse, mae = check_float("mse", mse, 0), check_float("mae", mae, 0)
         self.rows = [row for row in self.rows if row.model != model]
-        self.rows.append(Row(model, float(mse), float(mae), "this book", note))
+        self.rows.append(Row(model, mse, mae, "this book", note))
         return self
 
     def __getitem__(self, model: str) -> Row:

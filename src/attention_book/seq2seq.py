@@ -19,7 +19,7 @@ a user will see.
 :func:`teacher_forced_predict` gives the forced forecasts, to measure the gap (exposure bias).
 
 Known future covariates: with ``calendar=True`` the window's last four channels are the calendar features of
-:mod:`~attention_book.calendar`; the decoder then also gets, at each step, the calendar of the hour it forecasts.
+:mod:`~attention_book.time_features`; the decoder then also gets, at each step, the calendar of the hour it forecasts.
 """
 
 from __future__ import annotations
@@ -28,10 +28,10 @@ import keras
 import numpy as np
 from keras import ops
 
-from . import calendar as calendar_module
+from . import time_features
 from .attention import attend, make_score
 from .attention_rnn import scan_steps, weights_read_once
-from .checks import check_int, check_sequence_shape
+from .checks import check_bool, check_int, check_sequence_shape
 from .forecasters import check_model_windows, check_sizes
 
 CELLS = ("lstm", "gru")
@@ -192,11 +192,9 @@ class Seq2Seq(keras.layers.Layer):
                  attention: str = "bahdanau", score: str | None = None, calendar: bool = False,
                  teacher_forcing: bool = True, **kwargs):
         super().__init__(**kwargs)
-        for name, flag in (("calendar", calendar), ("teacher_forcing", teacher_forcing)):
-            if not isinstance(flag, bool):
-                raise ValueError(f"{name}: expected True or False, got {flag!r}")
-        self.calendar, self.teacher_forcing = calendar, teacher_forcing
-        n_covariates = len(calendar_module.CALENDAR_CHANNELS) if calendar else 0
+        self.calendar = check_bool("calendar", calendar)
+        self.teacher_forcing = check_bool("teacher_forcing", teacher_forcing)
+        n_covariates = len(time_features.CALENDAR_CHANNELS) if calendar else 0
         self.decoder = AttentionDecoder(horizon, n_outputs, units, cell, attention, score, n_covariates,
                                         name="decoder")
         recurrent = keras.layers.LSTM if cell == "lstm" else keras.layers.GRU
@@ -204,7 +202,7 @@ class Seq2Seq(keras.layers.Layer):
 
     def build(self, window_shape, targets_shape=None):
         check_sequence_shape(window_shape)
-        needed = self.decoder.n_outputs + (len(calendar_module.CALENDAR_CHANNELS) if self.calendar else 0)
+        needed = self.decoder.n_outputs + (len(time_features.CALENDAR_CHANNELS) if self.calendar else 0)
         if window_shape[-1] is None or window_shape[-1] < needed:
             raise ValueError(f"window: expected at least {needed} channels ({self.decoder.n_outputs} forecast"
                              f"{' + 4 calendar' if self.calendar else ''}), got shape {tuple(window_shape)}")
@@ -216,7 +214,7 @@ class Seq2Seq(keras.layers.Layer):
             encoded = self.encoder(window)
             states, last_states = encoded[0], list(encoded[1:])
             first_value = window[:, -1, : self.decoder.n_outputs]
-            covariates = calendar_module.advance(window[:, -1, -4:], self.decoder.horizon) if self.calendar else None
+            covariates = time_features.advance(window[:, -1, -4:], self.decoder.horizon) if self.calendar else None
             return self.decoder(states, last_states, first_value, covariates, targets)
 
     def compute_output_shape(self, window_shape, targets_shape=None):
@@ -262,16 +260,3 @@ def teacher_forced_predict(model: keras.Model, inputs, targets, batch_size: int 
     window, truth = keras.Input(inputs.shape[1:], name="window"), keras.Input(targets.shape[1:], name="truth")
     forced = keras.Model([window, truth], layer(window, truth)[0], name="teacher_forced")
     return np.asarray(forced.predict([inputs, targets], batch_size=batch_size, verbose=0))
-
-
-def peak_lags(weights) -> np.ndarray:
-    """How far back the largest attention weight of each forecast step lies: weights (H, L) -> lags (H,).
-
-    ``weights`` are a decoder's weights for one window, or their average over windows. Encoder step i (0-based)
-    is the hour L - 1 - i + h before forecast step h (1-based), so lag 1 is the last observed hour for step 1.
-    """
-    weights = np.asarray(weights)
-    if weights.ndim != 2 or 0 in weights.shape:
-        raise ValueError(f"weights: expected shape (H, L), got shape {weights.shape}")
-    horizon, lookback = weights.shape
-    return lookback - 1 + np.arange(1, horizon + 1) - weights.argmax(axis=1)

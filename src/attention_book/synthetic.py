@@ -19,7 +19,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .checks import check_int
+from .checks import check_float, check_int
 
 LAG_CHANNELS = ("signal", "marker")
 
@@ -137,10 +137,7 @@ def seasonal_mix(
     n_steps = check_int("n_steps", n_steps, minimum=2 * 168)
     n_channels = check_int("n_channels", n_channels)
     max_delay = check_int("max_delay", max_delay, minimum=0)
-    if isinstance(noise, bool) or not (isinstance(noise, (int, float)) and np.isfinite(noise) and noise >= 0):
-        raise ValueError(f"noise: expected a finite number >= 0, got {noise!r}")
-    if isinstance(drift, bool) or not (isinstance(drift, (int, float)) and np.isfinite(drift) and drift >= 0):
-        raise ValueError(f"drift: expected a finite number >= 0, got {drift!r}")
+    noise, drift = check_float("noise", noise, 0), check_float("drift", drift, 0)
     rng = np.random.default_rng(seed)
     delays = np.concatenate([[0], rng.integers(1, max_delay + 1, n_channels - 1)]) if max_delay else np.zeros(
         n_channels, dtype=int
@@ -208,8 +205,7 @@ def entity_tracking(n_windows: int = 2000, length: int = 40, *, n_entities: int 
     """
     n_windows, length = check_int("n_windows", n_windows), check_int("length", length, minimum=2)
     n_entities = check_int("n_entities", n_entities)
-    if isinstance(event_rate, bool) or not (isinstance(event_rate, (int, float)) and 0 < event_rate <= 1):
-        raise ValueError(f"event_rate: expected a number in (0, 1], got {event_rate!r}")
+    event_rate = check_float("event_rate", event_rate, 0, 1, include_minimum=False)
     rng = np.random.default_rng(check_int("seed", seed, 0))
     happens = rng.random((n_windows, length)) < event_rate
     happens[:, -1] = False  # the last step asks the question

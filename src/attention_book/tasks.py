@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import data, synthetic
-from .calendar import CALENDAR_CHANNELS, calendar_features
-from .checks import check_int
+from .checks import check_bool, check_int
 from .seasonality import default_season
+from .time_features import CALENDAR_CHANNELS, calendar_features
 from .windows import (
     ETT_ROWS,
     SPLITS,
@@ -43,7 +43,7 @@ class Task:
     (N, H, C_out). ``target_channels``: the input channels that the targets are (baselines copy from them).
     ``season``: the natural seasonal period in steps. ``standardizer``: fitted on training rows, if any.
     ``truth``: the ground truth of a synthetic task (e.g. the marked positions of each split's windows).
-    ``calendar``: the inputs end with the four channels of :data:`~attention_book.calendar.CALENDAR_CHANNELS`,
+    ``calendar``: the inputs end with the four channels of :data:`~attention_book.time_features.CALENDAR_CHANNELS`,
     which are inputs only, never targets.
     """
 
@@ -130,8 +130,7 @@ def make_task(data_name: str | os.PathLike, lookback: int = 336, horizon: int = 
     ``season``).
     """
     lookback, horizon = check_int("lookback", lookback), check_int("horizon", horizon)
-    if not isinstance(calendar, bool):
-        raise ValueError(f"calendar: expected True or False, got {calendar!r}")
+    calendar = check_bool("calendar", calendar)
     text = os.fspath(data_name)
     own = time_column is not None or (text in data.SOURCES and text not in data.ETT_SHA256)
     if not own and (columns is not None or targets is not None or split is not None or missing != "error"

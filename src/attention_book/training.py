@@ -14,7 +14,7 @@ import math
 import keras
 import numpy as np
 
-from .checks import check_int
+from .checks import check_float, check_int
 from .windows import Windows
 
 
@@ -102,8 +102,7 @@ def train(
     patience = check_int("patience", patience, minimum=0)
     if verbose not in (0, 1, 2) or isinstance(verbose, bool):
         raise ValueError(f"verbose: expected 0, 1 or 2, got {verbose!r}")
-    if not (isinstance(learning_rate, (int, float)) and 0 < learning_rate < np.inf):
-        raise ValueError(f"learning_rate: expected a number > 0, got {learning_rate!r}")
+    learning_rate = check_float("learning_rate", learning_rate, 0, include_minimum=False)
     batches = ShuffledBatches(*train_data, batch_size=batch_size, seed=seed)
     with distribution_scope(distribution):
         model.compile(optimizer=keras.optimizers.Adam(learning_rate, clipnorm=1.0), loss="mse")

@@ -24,9 +24,9 @@ from keras import ops
 
 from .attention import AttentionPooling, masked_softmax, scaled_dot_score
 from .attention_rnn import PositionEmbedding
-from .calendar import CALENDAR_CHANNELS
-from .checks import check_int, check_sequence_shape
+from .checks import check_float, check_int, check_sequence_shape
 from .forecasters import check_sizes, single_shot
+from .time_features import CALENDAR_CHANNELS
 
 
 def _shape(name: str, tensor, rank: int) -> tuple:
@@ -163,7 +163,7 @@ class SinusoidalPositions(keras.layers.Layer):
 
 @keras.saving.register_keras_serializable(package="attention_book")
 class CalendarEmbedding(keras.layers.Layer):
-    """Embeds each hour's calendar features (the window's last four channels, see :mod:`~attention_book.calendar`)
+    """Embeds each hour's calendar features (the window's last four channels, see :mod:`~attention_book.time_features`)
     and adds them to the tokens: the forecasting variant of a position code, which says *when* an hour was rather
     than where in the window it sits.
 
@@ -198,9 +198,7 @@ class EncoderBlock(keras.layers.Layer):
     def __init__(self, d_model: int, heads: int, d_ff: int, dropout: float = 0.0, **kwargs):
         super().__init__(**kwargs)
         self.d_model, self.heads, self.d_ff = d_model, heads, check_int("d_ff", d_ff)
-        if not (isinstance(dropout, (int, float)) and 0 <= dropout < 1):
-            raise ValueError(f"dropout: expected a number in [0, 1), got {dropout!r}")
-        self.dropout = float(dropout)
+        self.dropout = check_float("dropout", dropout, 0, 1, include_maximum=False)
         self.attention_norm = keras.layers.LayerNormalization(epsilon=1e-6, name="attention_norm")
         self.attention = MultiHeadAttention(d_model, heads, name="attention")
         self.feed_forward_norm = keras.layers.LayerNormalization(epsilon=1e-6, name="feed_forward_norm")

@@ -1,4 +1,4 @@
-"""Tests of attention_book.memory: gradient norms through time, and the lag sweep."""
+"""Tests of attention_book.gradients: gradient norms through time, and the lag sweep."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from keras import ops
 
 from attention_book import set_seed
-from attention_book.memory import LagSweep, decay_per_step, lag_sweep, state_gradient_norms
+from attention_book.gradients import LagSweep, decay_per_step, lag_sweep, state_gradient_norms
 from attention_book.rnn import HandRNN, lstm_forecaster, rnn_reference
 
 

@@ -1,4 +1,4 @@
-"""Tests of attention_book.models: the registry and the protocol numbers on ETTh1."""
+"""Tests of attention_book.registry: the registry and the protocol numbers on ETTh1."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 
 from attention_book import baselines, metrics
 from attention_book.forecasters import NeuralForecaster
-from attention_book.models import REGISTRY, TRAINING, build_model, evaluate, evaluate_on_task
+from attention_book.registry import REGISTRY, TRAINING, build_model, evaluate, evaluate_on_task
 from attention_book.rnn import HandRNN
 from attention_book.tasks import make_task
 

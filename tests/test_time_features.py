@@ -1,4 +1,4 @@
-"""Tests of attention_book.calendar: calendar features and their rotation into the future."""
+"""Tests of attention_book.time_features: calendar features and their rotation into the future."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from attention_book.calendar import CALENDAR_CHANNELS, advance, calendar_features
+from attention_book.time_features import CALENDAR_CHANNELS, advance, calendar_features
 
 HOUR = np.timedelta64(1, "h")
 
