@@ -38,6 +38,7 @@ def test_set_seed_makes_draws_repeat():
     assert not np.array_equal(first[2], other[2])
 
 
+@pytest.mark.tensorflow_only("TensorFlow's op determinism switch")
 def test_set_seed_turns_on_op_determinism():
     from tensorflow.python.framework import config
 
