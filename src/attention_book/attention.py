@@ -68,7 +68,9 @@ def dot_score(values, query):
 def scaled_dot_score(values, query):
     """The dot score divided by sqrt(d): values (B, T, d), query (B, Tq, d) -> (B, Tq, T)."""
     scores = dot_score(values, query)
-    return scores / math.sqrt(ops.shape(query)[-1])
+    # The values' static width: the query's can be unknown while tracing (Keras 3.10, a tiled learned query), and
+    # the dot score has already required the two to be equal.
+    return scores / math.sqrt(values.shape[-1])
 
 
 @keras.saving.register_keras_serializable(package="attention_book")
