@@ -39,15 +39,20 @@ test: $(INSTALLED)
 lint: $(INSTALLED)
 	$(BIN)/ruff check src tests notebooks
 
+# A second test environment: $(1) its folder, $(2) the pip options that pin its versions.
+define test_environment
+	test -x $(1)/bin/python || $(PYTHON) -m venv $(1)
+	$(1)/bin/python -m pip install --quiet --upgrade pip
+	$(1)/bin/python -m pip install --quiet -e ".[test]" $(2)
+	touch $@
+endef
+
 # The versions Google Colab ships (constraints/colab.txt), in a second environment: the unit tests, and chapter 3
 # under nbval with lax output comparison (trained numbers differ between TensorFlow versions; every assert still runs).
 # test_cli.py is left to the main environment: it starts a Python process per command (minutes on two cores), and
 # what it checks (arguments, messages, exit codes) does not depend on the TensorFlow version.
 $(COLAB)/.installed: pyproject.toml constraints/colab.txt
-	test -x $(COLAB)/bin/python || $(PYTHON) -m venv $(COLAB)
-	$(COLAB)/bin/python -m pip install --quiet --upgrade pip
-	$(COLAB)/bin/python -m pip install --quiet -e ".[test]" -c constraints/colab.txt
-	touch $@
+	$(call test_environment,$(COLAB),-c constraints/colab.txt)
 
 test-colab: $(COLAB)/.installed
 	$(COLAB)/bin/python -m pytest tests notebooks/03_attention_rnn.ipynb --ignore=tests/test_cli.py --nbval-lax \
@@ -55,10 +60,7 @@ test-colab: $(COLAB)/.installed
 
 # The JAX backend (constraints/jax.txt), in a third environment.
 $(JAX)/.installed: pyproject.toml constraints/jax.txt
-	test -x $(JAX)/bin/python || $(PYTHON) -m venv $(JAX)
-	$(JAX)/bin/python -m pip install --quiet --upgrade pip
-	$(JAX)/bin/python -m pip install --quiet -e ".[test]" -r constraints/jax.txt
-	touch $@
+	$(call test_environment,$(JAX),-r constraints/jax.txt)
 
 test-jax: $(JAX)/.installed
 	KERAS_BACKEND=jax $(JAX)/bin/python -m pytest $(JAX_TESTS) -p no:cacheprovider
