@@ -16,37 +16,10 @@ from attention_book.attention_rnn import (
 from attention_book.probes import layer_weights
 from attention_book.registry import REGISTRY
 
+from reference import attention_rnn, rand
+
 FORECASTERS = {"attention_rnn": attention_rnn_forecaster, "lstm_attention": lstm_attention_forecaster,
                "ff_attention": ff_attention_forecaster}
-
-
-def rand(shape, seed=0):
-    return np.random.default_rng(seed).standard_normal(shape).astype(np.float32)
-
-
-def attention_rnn_reference(inputs, input_kernel, recurrent_kernel, bias, general_kernel=None):
-    """The attending RNN step by step in numpy: (B, T, C) -> states (B, T, d), weights (B, T, T)."""
-    batch, length, _ = inputs.shape
-    units = input_kernel.shape[1]
-    states = np.zeros((batch, length, units))
-    weights = np.zeros((batch, length, length))
-    state = np.zeros((batch, units))
-    for t in range(length):
-        context = np.zeros((batch, units))
-        if t > 0:
-            earlier = states[:, :t]  # (B, t, d)
-            lookup = state if general_kernel is None else state @ general_kernel.T
-            scores = np.einsum("bid,bd->bi", earlier, lookup)
-            if general_kernel is None:
-                scores = scores / np.sqrt(units)
-            p = np.exp(scores - scores.max(axis=1, keepdims=True))
-            p /= p.sum(axis=1, keepdims=True)
-            weights[:, t, :t] = p
-            context = np.einsum("bi,bid->bd", p, earlier)
-        joined = np.concatenate([state, context], axis=1)
-        state = np.tanh(inputs[:, t] @ input_kernel + joined @ recurrent_kernel + bias)
-        states[:, t] = state
-    return states, weights
 
 
 @pytest.mark.parametrize("score", ["scaled_dot", "general"])
@@ -57,7 +30,7 @@ def test_equals_the_numpy_reference(score):
     states, weights = layer(inputs)
     kernels = [w.numpy().astype(np.float64) for w in layer.weights]
     general = kernels[3] if score == "general" else None
-    expected_states, expected_weights = attention_rnn_reference(inputs.astype(np.float64), *kernels[:3], general)
+    expected_states, expected_weights = attention_rnn(inputs.astype(np.float64), *kernels[:3], general)
     np.testing.assert_allclose(states, expected_states, atol=1e-5)
     np.testing.assert_allclose(weights, expected_weights, atol=1e-5)
 

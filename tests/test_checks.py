@@ -82,12 +82,15 @@ def test_check_inputs_passes_good_arrays_through():
     assert check_inputs(inputs, n_channels=3, lookback=4) is inputs
 
 
-def test_check_sequence_shape_accepts_unknown_sizes_and_names_what_is_wrong():
-    from attention_book.checks import check_sequence_shape
+def test_check_shape_accepts_unknown_sizes_and_names_what_is_wrong():
+    from attention_book.checks import check_shape
 
-    check_sequence_shape((None, None, 3), 3)
-    check_sequence_shape((2, 5, None), 3)  # the channel size is not known yet
+    assert check_shape("inputs", (None, None, 3), size=3) == (None, None, 3)
+    assert check_shape("inputs", (2, 5, None), size=3) == (2, 5, None)  # the channel size is not known yet
+    assert check_shape("query", np.zeros((2, 4)), "B, d") == (2, 4)  # anything with a .shape
     with pytest.raises(ValueError, match=r"inputs: expected shape \(B, T, C\), got shape \(5, 3\)"):
-        check_sequence_shape((5, 3))
+        check_shape("inputs", (5, 3))
     with pytest.raises(ValueError, match=r"inputs: expected 3 channels, got 2 \(shape \(None, 5, 2\)\)"):
-        check_sequence_shape((None, 5, 2), 3)
+        check_shape("inputs", (None, 5, 2), size=3)
+    with pytest.raises(ValueError, match=r"states: expected 8 units, got 4"):
+        check_shape("states", (None, 5, 4), "B, T, units", size=8, unit="units")

@@ -24,7 +24,7 @@ import keras
 import numpy as np
 import pytest
 
-from attention_book import attention, attention_rnn, entity, pointer, rnn, seq2seq, transformer
+from attention_book import attention, attention_rnn, entity, pointer, positions, rnn, seq2seq, transformer
 from attention_book.registry import REGISTRY, build_model
 from attention_book.session import seeded_layers
 from attention_book.tasks import Task
@@ -66,12 +66,12 @@ CASES = {
                                             ((2, 6, 4),)),
     "HandRNN": Case(lambda: rnn.HandRNN(5), ((2, 7, 3),), causal=0),
     "AttentionRNN": Case(lambda: attention_rnn.AttentionRNN(5, score="general"), ((2, 7, 3),), causal=0),
-    "PositionEmbedding": Case(attention_rnn.PositionEmbedding, ((2, 7, 3),), causal=0),
+    "PositionEmbedding": Case(positions.PositionEmbedding, ((2, 7, 3),), causal=0),
     "MultiHeadAttention": Case(lambda: transformer.MultiHeadAttention(8, 2), ((2, 6, 8),), call=_self_attention,
                                causal=0),
     "EncoderBlock": Case(lambda: transformer.EncoderBlock(8, 2, 16), ((2, 6, 8),), call=_causal_block, causal=0),
-    "SinusoidalPositions": Case(transformer.SinusoidalPositions, ((2, 6, 8),), causal=0),
-    "CalendarEmbedding": Case(transformer.CalendarEmbedding, ((2, 6, 8), (2, 6, 7)), causal=0),
+    "SinusoidalPositions": Case(positions.SinusoidalPositions, ((2, 6, 8),), causal=0),
+    "CalendarEmbedding": Case(positions.CalendarEmbedding, ((2, 6, 8), (2, 6, 7)), causal=0),
     "Patches": Case(lambda: transformer.Patches(4, 2), ((2, 12),)),
     "InstanceNorm": Case(transformer.InstanceNorm, ((2, 12, 3),)),
     "EntityMemory": Case(lambda: entity.EntityMemory(3), ((2, 7, 5),), causal=1),  # outputs (memories, gates)
@@ -110,7 +110,7 @@ def _layer_of(model: keras.Model) -> keras.layers.Layer:
 
 def test_every_layer_class_of_the_package_has_a_case():
     """A new layer class must join the contract: the cases name every keras.layers.Layer the modules define."""
-    modules = (attention, attention_rnn, entity, pointer, rnn, seq2seq, transformer)
+    modules = (attention, attention_rnn, entity, pointer, positions, rnn, seq2seq, transformer)
     classes = {name for module in modules for name, value in vars(module).items()
                if inspect.isclass(value) and issubclass(value, keras.layers.Layer)
                and not issubclass(value, keras.Model) and value.__module__ == module.__name__}

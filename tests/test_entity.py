@@ -9,24 +9,7 @@ import pytest
 from attention_book import set_seed
 from attention_book.entity import EntityMemory, EntityReadout
 
-
-def rand(shape, seed=0):
-    return np.random.default_rng(seed).standard_normal(shape).astype(np.float32)
-
-
-def entity_memory_reference(inputs, keys, content_kernel, key_kernel, input_kernel, bias):
-    """The memory updates step by step in numpy: inputs (B, T, d) -> (memories (B, M, d), gates (B, T, M))."""
-    inputs = np.asarray(inputs, np.float64)
-    memories = np.broadcast_to(keys, (inputs.shape[0], *keys.shape)).astype(np.float64)
-    gates = []
-    for t in range(inputs.shape[1]):
-        s = inputs[:, t]
-        g = 1 / (1 + np.exp(-(np.einsum("bmd,bd->bm", memories, s) + s @ keys.T + bias)))
-        c = np.tanh(memories @ content_kernel + (keys @ key_kernel)[None] + (s @ input_kernel)[:, None])
-        memories = memories + g[..., None] * c
-        memories = memories / np.linalg.norm(memories, axis=-1, keepdims=True)
-        gates.append(g)
-    return memories, np.stack(gates, axis=1)
+from reference import entity_memory, rand, softmax
 
 
 def built_memory(slots=3, width=4):
@@ -43,7 +26,7 @@ def test_memory_equals_the_numpy_reference():
     memories, gates = layer(inputs)
     weights = [w.numpy().astype(np.float64) for w in (layer.keys, layer.content_kernel, layer.key_kernel,
                                                       layer.input_kernel, layer.bias)]
-    expected_memories, expected_gates = entity_memory_reference(inputs, *weights)
+    expected_memories, expected_gates = entity_memory(inputs, *weights)
     np.testing.assert_allclose(memories, expected_memories, rtol=1e-4, atol=1e-5)
     np.testing.assert_allclose(gates, expected_gates, rtol=1e-4, atol=1e-5)
 
@@ -80,9 +63,7 @@ def test_readout_attends_over_the_memories_with_the_query():
     readout = EntityReadout(2)
     memories, query = rand((2, 3, 4)), rand((2, 4), 1)
     output, weights = readout(memories, query)
-    scores = np.einsum("bmd,bd->bm", memories, query)
-    expected_weights = np.exp(scores - scores.max(1, keepdims=True))
-    expected_weights /= expected_weights.sum(1, keepdims=True)
+    expected_weights = softmax(np.einsum("bmd,bd->bm", memories, query))
     read = np.einsum("bm,bmd->bd", expected_weights, memories)
     expected = np.tanh(query + read @ readout.mix.numpy()) @ readout.output_kernel.numpy()
     np.testing.assert_allclose(weights, expected_weights, rtol=1e-5, atol=1e-6)

@@ -10,13 +10,7 @@ from attention_book import set_seed
 from attention_book.pointer import PointerDecoder, pointer_model, pointers_of
 from attention_book.synthetic import sorting_task
 
-
-def rand(shape, seed=0):
-    return np.random.default_rng(seed).standard_normal(shape).astype(np.float32)
-
-
-def sigmoid(x):
-    return 1 / (1 + np.exp(-x))
+from reference import additive_scores, lstm_step, rand, softmax
 
 
 def test_one_step_is_an_lstm_update_then_a_masked_additive_softmax():
@@ -29,14 +23,9 @@ def test_one_step_is_an_lstm_update_then_a_masked_additive_softmax():
     projected = decoder.score.project_values(encoder_states)
     probabilities, (new_hidden, _) = decoder.step(previous, [hidden, carry], projected, available)
     w = {v.path.split("/", 1)[1]: v.numpy().astype(np.float64) for v in decoder.weights}
-    z = previous @ w["cell/kernel"] + hidden @ w["cell/recurrent_kernel"] + w["cell/bias"]
-    i, f, g, o = np.split(z, 4, axis=-1)
-    expected_hidden = sigmoid(o) * np.tanh(sigmoid(f) * carry + sigmoid(i) * np.tanh(g))
-    scores = np.tanh(encoder_states @ w["score/values_kernel"]
-                     + (expected_hidden @ w["score/query_kernel"])[:, None]) @ w["score/score_vector"]
-    scores = np.where(available, scores, -np.inf)
-    expected = np.exp(scores - scores.max(axis=1, keepdims=True))
-    expected /= expected.sum(axis=1, keepdims=True)
+    expected_hidden, _ = lstm_step(previous, hidden, carry, *(w[f"cell/{name}"] for name in
+                                                           ("kernel", "recurrent_kernel", "bias")))
+    expected = softmax(additive_scores(encoder_states, expected_hidden, w), available)
     np.testing.assert_allclose(new_hidden, expected_hidden, rtol=1e-4, atol=1e-5)
     np.testing.assert_allclose(probabilities, expected, rtol=1e-4, atol=1e-6)
 

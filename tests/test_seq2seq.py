@@ -17,28 +17,9 @@ from attention_book.seq2seq import (
 from attention_book.tasks import make_task
 from attention_book.time_features import calendar_features
 
+from reference import additive_scores, attention_scores, lstm_step, rand, softmax
+
 STYLES = ("none", "bahdanau", "luong")
-
-
-def rand(shape, seed=0):
-    return np.random.default_rng(seed).standard_normal(shape).astype(np.float32)
-
-
-def sigmoid(x):
-    return 1 / (1 + np.exp(-x))
-
-
-def lstm_cell_reference(inputs, hidden, carry, kernel, recurrent_kernel, bias):
-    """One LSTM step in numpy with Keras' gate order (input, forget, candidate, output)."""
-    z = inputs @ kernel + hidden @ recurrent_kernel + bias
-    i, f, candidate, o = np.split(z, 4, axis=-1)
-    carry = sigmoid(f) * carry + sigmoid(i) * np.tanh(candidate)
-    return sigmoid(o) * np.tanh(carry), carry
-
-
-def softmax(scores):
-    e = np.exp(scores - scores.max(axis=-1, keepdims=True))
-    return e / e.sum(axis=-1, keepdims=True)
 
 
 def decoder_step_reference(decoder, previous, covariate, hidden, carry, encoder_states):
@@ -47,19 +28,16 @@ def decoder_step_reference(decoder, previous, covariate, hidden, carry, encoder_
     parts = [previous] + ([] if covariate is None else [covariate])
     if decoder.attention == "bahdanau":
         # z_i = w^T tanh(W1 v_i + W2 h_{t-1})
-        scores = np.tanh(encoder_states @ weights["score/values_kernel"]
-                         + (hidden @ weights["score/query_kernel"])[:, None, :]) @ weights["score/score_vector"]
-        p = softmax(scores)
+        p = softmax(additive_scores(encoder_states, hidden, weights))
         context = np.einsum("bl,bld->bd", p, encoder_states)
         parts.append(context)
-    hidden, carry = lstm_cell_reference(np.concatenate(parts, axis=-1), hidden, carry, weights["cell/kernel"],
+    hidden, carry = lstm_step(np.concatenate(parts, axis=-1), hidden, carry, weights["cell/kernel"],
                                         weights["cell/recurrent_kernel"], weights["cell/bias"])
     if decoder.attention == "bahdanau":
         features = np.concatenate([hidden, context], axis=-1)
     elif decoder.attention == "luong":
         # general score z_i = v_i^T W h_t, then tanh(W_c [c; h])
-        scores = np.einsum("bld,bd->bl", encoder_states, hidden @ weights["score/kernel"].T)
-        p = softmax(scores)
+        p = softmax(attention_scores("general", encoder_states, hidden[:, None], (weights["score/kernel"],)))[:, 0]
         context = np.einsum("bl,bld->bd", p, encoder_states)
         features = np.tanh(np.concatenate([context, hidden], axis=-1) @ weights["combine/kernel"]
                            + weights["combine/bias"])

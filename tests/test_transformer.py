@@ -10,27 +10,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from attention_book import set_seed
+from attention_book.positions import SinusoidalPositions
 from attention_book.transformer import (
-    CalendarEmbedding,
     EncoderBlock,
     MultiHeadAttention,
     Patches,
-    SinusoidalPositions,
     patch_transformer_forecaster,
     scaled_dot_product_attention,
-    sinusoidal_positions,
     transformer_forecaster,
 )
 
-
-def rand(shape, seed=0):
-    return np.random.default_rng(seed).standard_normal(shape).astype(np.float32)
-
-
-def softmax(scores):
-    e = np.exp(scores - scores.max(axis=-1, keepdims=True))
-    return e / e.sum(axis=-1, keepdims=True)
-
+from reference import rand, softmax
 
 # ----------------------------------------------------------------------------------- scaled dot-product attention
 
@@ -58,7 +48,7 @@ def test_masked_keys_get_no_weight_and_a_fully_masked_row_gives_zeros():
     (((1, 2, 4), (1, 3, 4), (1, 4, 2)), r"value: expected one value per key, 3, got 4"),
     (((1, 2, 4), (1, 3, 4), (2, 3, 2)), r"value: expected the batch size of key, 1, got 2"),
     (((1, 2, 4), (1, 3, 5), (1, 3, 2)), r"query: expected width d = 5 to match the values, got 4"),
-    (((2, 4), (1, 3, 4), (1, 3, 2)), r"query: expected a tensor of rank 3, got shape \(2, 4\)"),
+    (((2, 4), (1, 3, 4), (1, 3, 2)), r"query: expected shape \(B, Tq, d_k\), got shape \(2, 4\)"),
 ])
 def test_scaled_dot_product_attention_rejects_shapes_that_do_not_fit(shapes, message):
     with pytest.raises(ValueError, match=message):
@@ -132,21 +122,11 @@ def test_multi_head_attention_rejects_mismatched_keys_and_values_and_wrong_ranks
     book = MultiHeadAttention(8, 2)
     with pytest.raises(ValueError, match="value: expected one value per key, 5, got 4"):
         book(rand((1, 3, 8)), rand((1, 4, 8)), rand((1, 5, 8)))
-    with pytest.raises(ValueError, match=r"query: expected a tensor of rank 3, got shape \(3, 8\)"):
+    with pytest.raises(ValueError, match=r"query: expected shape \(B, Tq, d\), got shape \(3, 8\)"):
         MultiHeadAttention(8, 2)(rand((3, 8)), rand((1, 4, 8)))
 
 
 # ---------------------------------------------------------------------------------------------------- positions
-
-
-def test_sinusoidal_positions_follow_the_formula():
-    code = sinusoidal_positions(50, 8)
-    t, i = 17, 2  # columns 4 and 5 turn at the rate 1 / 10000^(4/8)
-    np.testing.assert_allclose(code[t, 2 * i], np.sin(t / 10000 ** (2 * i / 8)), rtol=1e-5)
-    np.testing.assert_allclose(code[t, 2 * i + 1], np.cos(t / 10000 ** (2 * i / 8)), rtol=1e-5)
-    assert len({tuple(np.round(row, 5)) for row in code}) == 50  # every position has its own code
-    with pytest.raises(ValueError, match="d_model: expected an even width"):
-        sinusoidal_positions(10, 7)
 
 
 @settings(max_examples=15, deadline=None)
@@ -163,14 +143,6 @@ def test_an_encoder_block_is_permutation_equivariant_until_positions_are_added(s
     positions = SinusoidalPositions()
     with_positions = np.asarray(block(positions(inputs))[0])
     assert np.abs(np.asarray(block(positions(inputs[:, order]))[0]) - with_positions[:, order]).max() > 1e-3
-
-
-def test_calendar_embedding_adds_a_learned_map_of_the_calendar_channels():
-    set_seed(0)
-    layer = CalendarEmbedding()
-    tokens, window = rand((2, 5, 6)), rand((2, 5, 9), 1)
-    output = np.asarray(layer(tokens, window))
-    np.testing.assert_allclose(output, tokens + window[..., -4:] @ layer.kernel.numpy(), rtol=1e-5, atol=1e-6)
 
 
 # ------------------------------------------------------------------------------------------------ encoder block

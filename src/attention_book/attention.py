@@ -26,7 +26,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from .checks import check_int
+from .checks import check_int, check_shape
 
 SCORES = ("dot", "scaled_dot", "general", "additive")
 
@@ -34,19 +34,12 @@ SCORES = ("dot", "scaled_dot", "general", "additive")
 # ----------------------------------------------------------------------------------------------------- checks
 
 
-def _static_shape(name: str, tensor) -> tuple:
-    shape = tuple(tensor.shape)
-    if len(shape) != 3:
-        raise ValueError(f"{name}: expected shape (B, T, d), got shape {shape}")
-    return shape
-
-
 def check_pair(values, query, *, same_width: bool) -> None:
     """A ``ValueError`` unless values (B, T, d_v) and query (B, Tq, d_q) fit together.
 
     ``same_width``: the score needs d_v == d_q (dot products). Sizes not known yet (``None``) are not compared.
     """
-    values_shape, query_shape = _static_shape("values", values), _static_shape("query", query)
+    values_shape, query_shape = check_shape("values", values, "B, T, d"), check_shape("query", query, "B, Tq, d")
     if None not in (values_shape[0], query_shape[0]) and values_shape[0] != query_shape[0]:
         raise ValueError(f"query: expected the batch size of values, {values_shape[0]}, got {query_shape[0]} "
                          f"(values {values_shape}, query {query_shape})")
@@ -180,8 +173,7 @@ def masked_softmax(scores, mask=None):
     the row maximum is subtracted before exponentiating.
     """
     scores = ops.convert_to_tensor(scores)
-    if len(scores.shape) != 3:
-        raise ValueError(f"scores: expected shape (B, Tq, T), got shape {tuple(scores.shape)}")
+    check_shape("scores", scores, "B, Tq, T")
     if mask is None:
         return ops.softmax(scores, axis=-1)
     mask = ops.convert_to_tensor(mask)
@@ -195,14 +187,17 @@ def masked_softmax(scores, mask=None):
     return exponentials / ops.where(total > 0, total, ops.ones_like(total))
 
 
-def attend(values, query, score=scaled_dot_score, mask=None):
+def attend(values, query, score=scaled_dot_score, mask=None, keys=None):
     """Attention pooling: ``(context, weights)`` for values (B, T, d_v) and lookups query (B, Tq, d_q).
 
     ``score``: a score function ``score(values, query) -> (B, Tq, T)``. ``mask``: see :func:`masked_softmax`.
+    ``keys`` (B, T, d_k): what the query is scored against, one key per value; by default the values themselves.
+    Separate keys are the Transformer's form (:func:`~attention_book.transformer.scaled_dot_product_attention`).
     Returns the context (B, Tq, d_v), the weighted average of the values, and the weights (B, Tq, T).
     """
     values = ops.convert_to_tensor(values)
-    weights = masked_softmax(score(values, query), mask)
+    keys = values if keys is None else ops.convert_to_tensor(keys)
+    weights = masked_softmax(score(keys, query), mask)
     return ops.matmul(weights, values), weights
 
 
@@ -243,7 +238,7 @@ class AttentionPooling(keras.layers.Layer):
             self.score.build(values_shape, query_shape)
 
     def call(self, values, query=None, mask=None):
-        _static_shape("values", values)
+        check_shape("values", values, "B, T, d")
         if self.learned_query:
             if query is not None:
                 raise ValueError("query: this layer learns its own lookup vector, so expected None, got a tensor")

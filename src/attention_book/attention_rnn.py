@@ -29,8 +29,9 @@ import keras
 from keras import ops
 
 from .attention import SCORES, AttentionPooling, attend, make_score
-from .checks import check_int, check_sequence_shape
+from .checks import check_int, check_shape
 from .forecasters import check_sizes, single_shot
+from .positions import PositionEmbedding
 
 
 def scan_steps(step, carry, length: int, sequences: dict | None = None):
@@ -104,7 +105,7 @@ class AttentionRNN(keras.layers.Layer):
         self.score = make_score(score, self.units, layer_name="score")
 
     def build(self, input_shape):
-        check_sequence_shape(input_shape)
+        check_shape("inputs", input_shape)
         if input_shape[-1] is None or input_shape[1] is None:
             raise ValueError(f"inputs: the time and channel axes must have known sizes, got {tuple(input_shape)}")
         self.input_kernel = self.add_weight(shape=(input_shape[-1], self.units), initializer="glorot_uniform",
@@ -117,7 +118,7 @@ class AttentionRNN(keras.layers.Layer):
             self.score.build((None, input_shape[1], self.units), (None, 1, self.units))
 
     def call(self, inputs):
-        check_sequence_shape(inputs.shape, self.input_kernel.shape[0])
+        check_shape("inputs", inputs.shape, size=self.input_kernel.shape[0])
         length = inputs.shape[1]
         drives = ops.matmul(inputs, self.input_kernel) + self.bias  # (B, T, d): the input's share of each step
         steps = ops.transpose(drives, (1, 0, 2))  # (T, B, d): time first, one slice per step
@@ -202,17 +203,3 @@ def ff_attention_forecaster(lookback: int, n_channels: int, horizon: int, n_outp
         embedded = PositionEmbedding(name="positions")(embedded)
     context, _ = AttentionPooling("additive", units, learned_query=True, name="readout")(embedded)
     return _forecaster(inputs, context[:, 0], horizon, n_outputs, "ff_attention")
-
-
-@keras.saving.register_keras_serializable(package="attention_book")
-class PositionEmbedding(keras.layers.Layer):
-    """Adds a learned vector per position: (B, T, d) -> (B, T, d). Without it, attention pooling cannot tell
-    where in the window a step was, since it treats the steps as a set."""
-
-    def build(self, input_shape):
-        check_sequence_shape(input_shape)
-        self.embeddings = self.add_weight(shape=(input_shape[1], input_shape[2]), initializer="zeros",
-                                          name="embeddings")
-
-    def call(self, inputs):
-        return inputs + self.embeddings[None]

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .checks import check_float, check_inputs, check_int
+from .checks import check_float, check_inputs, check_int, check_shape
 from .windows import Windows, check_target_channels
 
 
@@ -92,8 +92,7 @@ class LinearForecaster:
     @staticmethod
     def _targets(targets) -> np.ndarray:
         targets = np.asarray(targets, dtype=np.float64)
-        if targets.ndim != 3:
-            raise ValueError(f"targets: expected shape (B, H, C_out), got shape {targets.shape}")
+        check_shape("targets", targets, "B, H, C_out")
         return np.moveaxis(targets, 2, 1).reshape(-1, targets.shape[1])
 
     def fit(self, train: Windows, val: Windows | None = None) -> LinearForecaster:

@@ -67,11 +67,16 @@ def check_inputs(inputs, n_channels: int | None = None, lookback: int | None = N
     return inputs
 
 
-def check_sequence_shape(shape, n_channels: int | None = None) -> None:
-    """A ``ValueError`` unless the (possibly symbolic) ``shape`` is (B, T, C), with ``n_channels`` channels when
-    given. Meant for layers: sizes not known yet (``None``) are not compared."""
-    shape = tuple(shape)
-    if len(shape) != 3:
-        raise ValueError(f"inputs: expected shape (B, T, C), got shape {shape}")
-    if n_channels is not None and shape[2] is not None and shape[2] != n_channels:
-        raise ValueError(f"inputs: expected {n_channels} channels, got {shape[2]} (shape {shape})")
+def check_shape(name: str, shape, layout: str = "B, T, C", size: int | None = None, unit: str = "channels") -> tuple:
+    """``shape`` (a shape, or anything with a ``.shape``) as a tuple, if it has one size per axis of ``layout`` and,
+    when ``size`` is given, a last axis of that size; else a ``ValueError`` naming ``name``.
+
+    Meant for layers and tensors: sizes not known yet (``None``) are not compared.
+    ``check_shape("query", query, "B, Tq, d")``; ``check_shape("inputs", shape, size=3)`` wants 3 channels.
+    """
+    shape = tuple(getattr(shape, "shape", shape))
+    if len(shape) != len(layout.split(",")):
+        raise ValueError(f"{name}: expected shape ({layout}), got shape {shape}")
+    if size is not None and shape[-1] is not None and shape[-1] != size:
+        raise ValueError(f"{name}: expected {size} {unit}, got {shape[-1]} (shape {shape})")
+    return shape

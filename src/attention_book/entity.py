@@ -23,7 +23,7 @@ import keras
 from keras import ops
 
 from .attention_rnn import scan_steps
-from .checks import check_float, check_int, check_sequence_shape
+from .checks import check_float, check_int, check_shape
 from .forecasters import check_sizes
 
 
@@ -46,7 +46,7 @@ class EntityMemory(keras.layers.Layer):
         self.gate_bias = check_float("gate_bias", gate_bias)
 
     def build(self, input_shape):
-        check_sequence_shape(input_shape)
+        check_shape("inputs", input_shape)
         width = input_shape[-1]
         if width is None:
             raise ValueError(f"inputs: the width d must be known, got shape {tuple(input_shape)}")
@@ -67,7 +67,7 @@ class EntityMemory(keras.layers.Layer):
         return updated / ops.maximum(norms, 1e-6), gates
 
     def call(self, inputs):
-        check_sequence_shape(inputs.shape, self.keys.shape[-1])
+        check_shape("inputs", inputs.shape, size=self.keys.shape[-1])
         batch = ops.shape(inputs)[0]
 
         def body(carry, step_inputs):

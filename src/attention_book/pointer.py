@@ -20,7 +20,7 @@ from keras import ops
 
 from .attention import AdditiveScore, masked_softmax
 from .attention_rnn import scan_steps, weights_read_once
-from .checks import check_bool, check_int, check_sequence_shape
+from .checks import check_bool, check_int, check_shape
 from .forecasters import check_model_windows, check_sizes
 from .probes import layer_weights
 
@@ -53,7 +53,7 @@ class PointerDecoder(keras.layers.Layer):
 
     def build(self, encoder_states_shape, items_shape=None, initial_state_shape=None, targets_shape=None,
               first_shape=None):
-        check_sequence_shape(encoder_states_shape)
+        check_shape("encoder_states", encoder_states_shape, "B, L, units")
         if encoder_states_shape[-1] != self.units:
             raise ValueError(f"encoder_states: expected width d = {self.units} (the decoder's units), got "
                              f"{encoder_states_shape[-1]}")
@@ -127,7 +127,7 @@ class PointerNetwork(keras.layers.Layer):
         self.learned_start = learned_start
 
     def build(self, items_shape, targets_shape=None, query_shape=None):
-        check_sequence_shape(items_shape)
+        check_shape("items", items_shape, "B, n, C")
         self.embedding.build(items_shape)
         self.encoder.build((*items_shape[:-1], self.units))
         self.decoder.build((None, items_shape[1], self.units), items_shape)
@@ -265,7 +265,7 @@ class AnalogPointer(keras.layers.Layer):
         self.pointer = PointerNetwork(1, self.units, learned_start=False, name="network")
 
     def build(self, window_shape, positions_shape=None):
-        check_sequence_shape(window_shape)
+        check_shape("window", window_shape, "B, L, C")
         if self.n_outputs > window_shape[-1]:
             raise ValueError(f"n_outputs: expected at most the window's {window_shape[-1]} channels, "
                              f"got {self.n_outputs}")

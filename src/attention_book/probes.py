@@ -13,7 +13,7 @@ from __future__ import annotations
 import keras
 import numpy as np
 
-from .checks import check_inputs
+from .checks import check_inputs, check_shape
 
 
 def layer_weights(model: keras.Model, inputs, layer: str = "readout", batch_size: int = 256):
@@ -40,8 +40,7 @@ def mass_on(weights, positions) -> float:
     With the marked positions of a synthetic task this measures how much a model looked where the answer was.
     """
     weights, positions = np.asarray(weights), np.asarray(positions)
-    if weights.ndim != 2:
-        raise ValueError(f"weights: expected shape (N, T), got shape {weights.shape}")
+    check_shape("weights", weights, "N, T")
     if positions.ndim != 2 or positions.shape[0] != weights.shape[0] or not np.issubdtype(positions.dtype, np.integer):
         raise ValueError(f"positions: expected integers of shape ({weights.shape[0]}, k), got {positions.dtype} "
                          f"of shape {positions.shape}")
@@ -68,8 +67,7 @@ def gates_at_events(gates, events) -> np.ndarray:
     """How wide each memory opens at each entity's events: gates (N, T, M), events (N, T, E) booleans ->
     (E, M), row e the mean gate of every slot over the steps where entity e had an event (NaN if it had none)."""
     gates, events = np.asarray(gates), np.asarray(events)
-    if gates.ndim != 3:
-        raise ValueError(f"gates: expected shape (N, T, M), got shape {gates.shape}")
+    check_shape("gates", gates, "N, T, M")
     if events.ndim != 3 or events.shape[:2] != gates.shape[:2] or events.dtype != bool:
         raise ValueError(f"events: expected booleans of shape ({gates.shape[0]}, {gates.shape[1]}, E), got "
                          f"{events.dtype} of shape {events.shape}")

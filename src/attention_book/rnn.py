@@ -20,7 +20,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from .checks import check_int, check_sequence_shape
+from .checks import check_int, check_shape
 from .forecasters import check_sizes, single_shot
 
 
@@ -46,7 +46,7 @@ class HandRNN(keras.layers.Layer):
         self.units = check_int("units", units)
 
     def build(self, input_shape):
-        check_sequence_shape(input_shape)
+        check_shape("inputs", input_shape)
         n_channels = input_shape[-1]
         if n_channels is None:
             raise ValueError(f"inputs: the channel axis must have a known size, got shape {tuple(input_shape)}")
@@ -59,7 +59,7 @@ class HandRNN(keras.layers.Layer):
         self.bias = self.add_weight(shape=(self.units,), initializer="zeros", name="bias")
 
     def call(self, inputs):
-        check_sequence_shape(inputs.shape, self.input_kernel.shape[0])
+        check_shape("inputs", inputs.shape, size=self.input_kernel.shape[0])
         # The input's share of every step does not depend on the state, so it is one matrix product.
         drives = ops.matmul(inputs, self.input_kernel) + self.bias  # (B, T, d)
         initial = ops.zeros((ops.shape(inputs)[0], self.units), dtype=drives.dtype)  # h_0 = 0
@@ -81,7 +81,7 @@ class HandRNN(keras.layers.Layer):
 def rnn_reference(inputs, input_kernel, recurrent_kernel, bias) -> np.ndarray:
     """The simple RNN in numpy, one step at a time: inputs (B, T, C) -> all states (B, T, d)."""
     inputs = np.asarray(inputs, dtype=np.float64)
-    check_sequence_shape(inputs.shape, np.shape(input_kernel)[0])
+    check_shape("inputs", inputs.shape, size=np.shape(input_kernel)[0])
     state = np.zeros((inputs.shape[0], np.shape(recurrent_kernel)[0]))
     states = []
     for t in range(inputs.shape[1]):

@@ -31,7 +31,7 @@ from keras import ops
 from . import time_features
 from .attention import attend, make_score
 from .attention_rnn import scan_steps, weights_read_once
-from .checks import check_bool, check_int, check_sequence_shape
+from .checks import check_bool, check_int, check_shape
 from .forecasters import check_model_windows, check_sizes
 
 CELLS = ("lstm", "gru")
@@ -91,7 +91,7 @@ class AttentionDecoder(keras.layers.Layer):
 
     def build(self, encoder_states_shape, initial_state_shape=None, first_value_shape=None, covariates_shape=None,
               targets_shape=None):
-        check_sequence_shape(encoder_states_shape)
+        check_shape("encoder_states", encoder_states_shape, "B, L, units")
         width = encoder_states_shape[-1]
         if width != self.units:
             raise ValueError(f"encoder_states: expected width d = {self.units} (the decoder's units), got {width}; "
@@ -129,7 +129,7 @@ class AttentionDecoder(keras.layers.Layer):
         return self.readout(features), list(states), weights[:, 0]
 
     def call(self, encoder_states, initial_state, first_value, covariates=None, targets=None):
-        check_sequence_shape(encoder_states.shape, self.units)
+        check_shape("encoder_states", encoder_states, "B, L, units", size=self.units, unit="units")
         n_states = 2 if self.cell_name == "lstm" else 1
         if len(initial_state) != n_states or any(tuple(s.shape)[-1] != self.units for s in initial_state):
             raise ValueError(f"initial_state: expected {n_states} tensor(s) of shape (B, {self.units}) for an "
@@ -201,7 +201,7 @@ class Seq2Seq(keras.layers.Layer):
         self.encoder = recurrent(units, return_sequences=True, return_state=True, name="encoder")
 
     def build(self, window_shape, targets_shape=None):
-        check_sequence_shape(window_shape)
+        check_shape("window", window_shape, "B, L, C")
         needed = self.decoder.n_outputs + (len(time_features.CALENDAR_CHANNELS) if self.calendar else 0)
         if window_shape[-1] is None or window_shape[-1] < needed:
             raise ValueError(f"window: expected at least {needed} channels ({self.decoder.n_outputs} forecast"

@@ -7,9 +7,8 @@ The building blocks, each tested against numpy and against Keras' own layers:
 * :class:`MultiHeadAttention` -- h heads, each with its own projections of width d / h, attending in parallel; the
   heads' outputs are concatenated and projected back to d. Its weights have the shapes of
   ``keras.layers.MultiHeadAttention`` so that they can be copied across; use the built-in in production.
-* :func:`sinusoidal_positions`, :class:`SinusoidalPositions` -- the fixed position code of Vaswani et al. (2017).
-  The learned alternative is :class:`~attention_book.attention_rnn.PositionEmbedding`; :class:`CalendarEmbedding`
-  embeds the calendar features of each hour instead, the forecasting variant.
+* The position codes of :mod:`~attention_book.positions` (fixed sinusoids, learned, or calendar features) add the
+  order of the tokens, which attention alone does not see.
 * :class:`EncoderBlock` -- a pre-LayerNorm encoder block.
 
 Two forecasters: :func:`transformer_forecaster` (one token per hour, all channels together) and
@@ -22,18 +21,11 @@ import keras
 import numpy as np
 from keras import ops
 
-from .attention import AttentionPooling, masked_softmax, scaled_dot_score
-from .attention_rnn import PositionEmbedding
-from .checks import check_float, check_int, check_sequence_shape
+from .attention import AttentionPooling, attend, scaled_dot_score
+from .checks import check_float, check_int, check_shape
 from .forecasters import check_sizes, single_shot
+from .positions import CalendarEmbedding, PositionEmbedding, SinusoidalPositions
 from .time_features import CALENDAR_CHANNELS
-
-
-def _shape(name: str, tensor, rank: int) -> tuple:
-    shape = tuple(tensor.shape)
-    if len(shape) != rank:
-        raise ValueError(f"{name}: expected a tensor of rank {rank}, got shape {shape}")
-    return shape
 
 
 def scaled_dot_product_attention(query, key, value, mask=None):
@@ -43,15 +35,14 @@ def scaled_dot_product_attention(query, key, value, mask=None):
     nothing to look at gets zero weights and a zero output. Returns ``(output (B, Tq, d_v), weights (B, Tq, Tk))``.
     """
     query, key, value = (ops.convert_to_tensor(t) for t in (query, key, value))
-    query_shape, key_shape, value_shape = (_shape(n, t, 3) for n, t in
-                                           (("query", query), ("key", key), ("value", value)))
+    check_shape("query", query, "B, Tq, d_k")
+    key_shape, value_shape = check_shape("key", key, "B, Tk, d_k"), check_shape("value", value, "B, Tk, d_v")
     if None not in (key_shape[1], value_shape[1]) and key_shape[1] != value_shape[1]:
         raise ValueError(f"value: expected one value per key, {key_shape[1]}, got {value_shape[1]} "
                          f"(key {key_shape}, value {value_shape})")
     if None not in (key_shape[0], value_shape[0]) and key_shape[0] != value_shape[0]:
         raise ValueError(f"value: expected the batch size of key, {key_shape[0]}, got {value_shape[0]}")
-    weights = masked_softmax(scaled_dot_score(key, query), mask)  # the score checks query against key
-    return ops.matmul(weights, value), weights
+    return attend(value, query, scaled_dot_score, mask, keys=key)  # the score checks query against key
 
 
 @keras.saving.register_keras_serializable(package="attention_book")
@@ -100,8 +91,8 @@ class MultiHeadAttention(keras.layers.Layer):
 
     def call(self, query, value, key=None, attention_mask=None, causal: bool = False):
         key = value if key is None else key
-        query_shape, key_shape, value_shape = (_shape(n, t, 3) for n, t in
-                                               (("query", query), ("key", key), ("value", value)))
+        query_shape = check_shape("query", query, "B, Tq, d")
+        key_shape, value_shape = check_shape("key", key, "B, Tk, d"), check_shape("value", value, "B, Tk, d")
         if None not in (key_shape[1], value_shape[1]) and key_shape[1] != value_shape[1]:
             raise ValueError(f"value: expected one value per key, {key_shape[1]}, got {value_shape[1]}")
         batch, n_queries, n_keys = ops.shape(query)[0], query_shape[1], key_shape[1]
@@ -113,7 +104,7 @@ class MultiHeadAttention(keras.layers.Layer):
             mask = ops.convert_to_tensor(mask)
             if len(mask.shape) == 2:
                 mask = ops.broadcast_to(mask[None], (batch, n_queries, n_keys))
-            _shape("mask", mask, 3)
+            check_shape("attention_mask", mask, "B, Tq, Tk")
             mask = ops.reshape(ops.repeat(mask[:, None], self.heads, axis=1), (-1, n_queries, n_keys))
         output, weights = scaled_dot_product_attention(
             self._split_heads(query, self.query_kernel, self.query_bias),
@@ -131,51 +122,6 @@ class MultiHeadAttention(keras.layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "d_model": self.d_model, "heads": self.heads}
-
-
-def sinusoidal_positions(length: int, d_model: int) -> np.ndarray:
-    """The fixed position code (T, d): PE[t, 2i] = sin(t / 10000^(2i/d)), PE[t, 2i + 1] = cos(t / 10000^(2i/d)).
-
-    Each pair of columns turns at its own speed, from one turn per 2 pi steps to one per 10000 * 2 pi, so every
-    position gets a distinct code and a shift by k steps is the same rotation wherever it starts.
-    """
-    length, d_model = check_int("length", length), check_int("d_model", d_model)
-    if d_model % 2:
-        raise ValueError(f"d_model: expected an even width (sine and cosine pairs), got {d_model}")
-    positions = np.arange(length)[:, None]
-    rates = 1.0 / 10000 ** (np.arange(0, d_model, 2) / d_model)  # (d/2,)
-    code = np.empty((length, d_model))
-    code[:, 0::2], code[:, 1::2] = np.sin(positions * rates), np.cos(positions * rates)
-    return code.astype(np.float32)
-
-
-@keras.saving.register_keras_serializable(package="attention_book")
-class SinusoidalPositions(keras.layers.Layer):
-    """Adds the fixed position code of :func:`sinusoidal_positions`: (B, T, d) -> (B, T, d). No weights."""
-
-    def build(self, input_shape):
-        check_sequence_shape(input_shape)
-        self.code = ops.convert_to_tensor(sinusoidal_positions(input_shape[1], input_shape[2]))
-
-    def call(self, inputs):
-        return inputs + self.code[None]
-
-
-@keras.saving.register_keras_serializable(package="attention_book")
-class CalendarEmbedding(keras.layers.Layer):
-    """Embeds each hour's calendar features (the window's last four channels, see :mod:`~attention_book.time_features`)
-    and adds them to the tokens: the forecasting variant of a position code, which says *when* an hour was rather
-    than where in the window it sits.
-
-    Call arguments: ``tokens`` (B, T, d), ``window`` (B, T, C) whose last four channels are the calendar features.
-    """
-
-    def build(self, tokens_shape, window_shape):
-        self.kernel = self.add_weight(shape=(len(CALENDAR_CHANNELS), tokens_shape[-1]),
-                                      initializer="glorot_uniform", name="kernel")
-
-    def call(self, tokens, window):
-        return tokens + ops.matmul(window[..., -len(CALENDAR_CHANNELS):], self.kernel)
 
 
 @keras.saving.register_keras_serializable(package="attention_book")
@@ -207,7 +153,7 @@ class EncoderBlock(keras.layers.Layer):
         self.drop = keras.layers.Dropout(self.dropout)
 
     def build(self, input_shape):
-        check_sequence_shape(input_shape)
+        check_shape("inputs", input_shape)
         if input_shape[-1] != self.d_model:
             raise ValueError(f"inputs: expected width d_model = {self.d_model}, got shape {tuple(input_shape)}")
         self.attention_norm.build(input_shape)
@@ -280,7 +226,7 @@ class Patches(keras.layers.Layer):
         return (length - self.patch) // self.stride + 1
 
     def call(self, series):
-        length = _shape("series", series, 2)[1]
+        length = check_shape("series", series, "B, L")[1]
         starts = np.arange(self.n_patches(length)) * self.stride
         # align the patches with the end of the window, so that the most recent hour is always in the last patch
         starts = starts + (length - self.patch - starts[-1])
