@@ -154,13 +154,14 @@ def test_the_standardizer_sees_only_training_rows():
     assert not np.array_equal(wild_task.test.inputs, task.test.inputs)
 
 
-@pytest.mark.parametrize("targets, indices", [(("a", "b"), (0, 1)), (("c", "a"), (2, 0)), (("b",), (1,))])
-def test_inputs_have_every_channel_and_targets_only_the_target_channels(targets, indices):
+@pytest.mark.parametrize("targets, channels", [(("a", "b"), ("a", "b", "c")), (("c", "a"), ("c", "a", "b")),
+                                               (("b",), ("b", "a", "c"))])
+def test_inputs_have_every_channel_the_targets_first(targets, channels):
     series = daily_series(targets=targets)
     task = own_task(series, LOOKBACK, HORIZON)
-    assert task.channels == ("a", "b", "c") and task.target_channels == indices
+    assert task.channels == channels and task.target_channels == tuple(range(len(targets)))
     n_train = int(0.7 * N_DAYS)
-    scaled = standardised(series.values, n_train)
+    scaled = standardised(series.values[:, [series.channels.index(name) for name in channels]], n_train)
     for name, windows, first in (("train", task.train, LOOKBACK), ("val", task.val, n_train),
                                  ("test", task.test, N_DAYS - int(0.2 * N_DAYS))):
         assert windows.inputs.shape[1:] == (LOOKBACK, 3), name
@@ -168,8 +169,38 @@ def test_inputs_have_every_channel_and_targets_only_the_target_channels(targets,
         for i in (0, len(windows.inputs) - 1):
             row = first + i
             np.testing.assert_allclose(windows.inputs[i], scaled[row - LOOKBACK:row], rtol=1e-5, atol=1e-5)
-            np.testing.assert_allclose(windows.targets[i], scaled[row:row + HORIZON][:, list(indices)],
+            np.testing.assert_allclose(windows.targets[i], scaled[row:row + HORIZON, :len(targets)],
                                        rtol=1e-5, atol=1e-5)
+
+
+def test_a_task_wants_its_targets_as_the_first_channels():
+    from attention_book.tasks import series_task
+
+    values = daily_series().values
+    borders = split_borders(daily_series().timestamps, LOOKBACK)
+    with pytest.raises(ValueError, match=r"target_channels: expected the first channels, 0 to 0, got \[2\]"):
+        series_task("x", values, ("a", "b", "c"), LOOKBACK, HORIZON, borders, season=7, target_channels=[2])
+
+
+def test_targets_listed_after_a_covariate_are_forecast_as_themselves(tmp_path):
+    series = daily_series(targets=("c", "a"))
+    frame = Forecaster("repeat", LOOKBACK, HORIZON).fit(series).forecast(series)
+    assert list(frame.columns) == ["c", "a"]
+    np.testing.assert_array_equal(frame.to_numpy().astype(np.float32), np.tile(series.values[-1, [2, 0]], (HORIZON, 1)))
+    linear = Forecaster("linear", LOOKBACK, HORIZON).fit(series)
+    loaded = Forecaster.load(linear.save(tmp_path))
+    np.testing.assert_array_equal(loaded.forecast(series).to_numpy(), linear.forecast(series).to_numpy())
+
+
+def test_a_channel_independent_model_reads_its_target_even_when_it_is_not_the_first_column():
+    """The patch Transformer forecasts each target from that channel alone; with the target c listed after a and
+    b, changing a and b must not change its forecast."""
+    forecaster = Forecaster("patch_transformer", LOOKBACK, HORIZON, epochs=1).fit(daily_series(targets=("c",)))
+    frame = daily_frame()
+    other = frame.assign(a=frame["a"][::-1].to_numpy(), b=0.0)
+    forecasts = [forecaster.forecast(daily_series(targets=("c",), frame=table)) for table in (frame, other)]
+    np.testing.assert_array_equal(forecasts[1].to_numpy(), forecasts[0].to_numpy())
+
 
 
 @pytest.mark.parametrize("series, season", [(daily_series, 7), (hourly_series, 24), (monthly_series, 12)])

@@ -119,6 +119,13 @@ class Series(NamedTuple):
         """The positions of the targets among the channels."""
         return tuple(self.channels.index(name) for name in self.targets)
 
+    def targets_first(self) -> Series:
+        """The same series with its channels reordered: the targets first (in the order of ``targets``), then
+        the covariates in their own order. Every forecaster of the book reads its forecast channels as the first
+        channels of a window; :func:`~attention_book.tasks.own_task` reorders with this."""
+        order = [*self.target_indices, *(i for i, name in enumerate(self.channels) if name not in self.targets)]
+        return self._replace(channels=tuple(self.channels[i] for i in order), values=self.values[:, order])
+
     def to_frame(self) -> pd.DataFrame:
         """The series as a DataFrame indexed by its timestamps (index name: the time column)."""
         index = pd.DatetimeIndex(self.timestamps, name=self.time_column)

@@ -33,7 +33,8 @@ from .windows import Standardizer
 
 #: The file that describes a saved forecaster; its format number changes when the layout does.
 CONFIG_FILE = "forecaster.json"
-FORMAT = 1
+# Format 2: the standardiser's statistics are in the task's channel order, the targets first.
+FORMAT = 2
 #: What a saved forecaster's description must hold.
 REQUIRED = ("model", "lookback", "horizon", "split", "season", "seed", "training", "time_column", "channels",
             "targets", "step", "last_fitted", "standardizer", "scores", "seconds", "weights")
@@ -118,7 +119,8 @@ class Forecaster:
                              f"{series.step!r}")
         if len(series.values) < self.lookback:
             raise ValueError(f"series: expected at least lookback = {self.lookback} rows, got {len(series.values)}")
-        window = self.standardizer.transform(series.values[-self.lookback:])[None]  # (1, L, C)
+        # the channels as the task had them, targets first (the standardizer was fitted in that order)
+        window = self.standardizer.transform(series.targets_first().values[-self.lookback:])[None]  # (1, L, C)
         if isinstance(self.model, NeuralForecaster):
             # One eager call: the same operations whatever the model predicted before. (Keras' predict() traces
             # a graph for the first batch shape it sees, and a graph traced for another shape can round the last
@@ -126,8 +128,8 @@ class Forecaster:
             scaled = np.asarray(self.model.model(window, training=False))[0]  # (H, C_out), standardised
         else:
             scaled = self.model.predict(window)[0]
-        targets = list(series.target_indices)
-        values = scaled * self.standardizer.std[targets] + self.standardizer.mean[targets]
+        n_targets = len(series.targets)
+        values = scaled * self.standardizer.std[:n_targets] + self.standardizer.mean[:n_targets]
         stamps = pd.date_range(pd.Timestamp(series.timestamps[-1]), periods=self.horizon + 1,
                                freq=layout["step"])[1:]
         return pd.DataFrame(values, index=pd.DatetimeIndex(stamps, name=layout["time_column"]),
@@ -229,8 +231,9 @@ def _load_model(folder: Path, config: dict, forecaster: Forecaster):
             raise data.DataError(f"{folder / 'model.keras'}: could not be loaded ({error})") from None
         return NeuralForecaster(network, seed=config["seed"])
     layout = forecaster.layout
-    targets = tuple(layout["channels"].index(name) for name in layout["targets"])
-    spec = Task(config["model"], tuple(layout["channels"]), targets, config["lookback"], config["horizon"],
+    covariates = [name for name in layout["channels"] if name not in layout["targets"]]
+    channels = (*layout["targets"], *covariates)  # as the task had them, targets first
+    spec = Task(config["model"], channels, tuple(range(len(layout["targets"]))), config["lookback"], config["horizon"],
                 train=None, val=None, test=None, season=config["season"])
     model = build_model(config["model"], spec, config["seed"])
     if config["weights"] == "linear.npz":

@@ -66,13 +66,17 @@ def series_task(name, values, channels, lookback, horizon, borders, *, season, t
     """Standardise ``values`` (T, C) with the training rows of ``borders`` and cut every split into windows.
 
     With ``timestamps`` (T,), the calendar features of every row are appended to the inputs (not standardised,
-    not forecast). ``target_channels``: the indices of the channels to forecast (default: all); the others are
-    covariates, inputs only.
+    not forecast). ``target_channels``: the channels to forecast, which must be the first ones (default: all);
+    the others are covariates, inputs only.
     """
     train_start, train_end = borders["train"]
     standardizer = Standardizer().fit(values[train_start:train_end])
     scaled = standardizer.transform(values)
     targets = list(range(len(channels))) if target_channels is None else list(target_channels)
+    if targets != list(range(len(targets))):
+        # The models forecast the first channels of a window (the channel-independent ones read them alone).
+        raise ValueError(f"target_channels: expected the first channels, 0 to {len(targets) - 1}, got {targets}; "
+                         "reorder the channels first (data.Series.targets_first)")
     if timestamps is not None:
         if len(timestamps) != len(values):
             raise ValueError(f"timestamps: expected one per row, {len(values)}, got {len(timestamps)}")
@@ -98,7 +102,8 @@ def own_task(series: data.Series, lookback: int, horizon: int, *, split=DEFAULT_
     """The own-data protocol for a :class:`~attention_book.data.Series`: a chronological split (three fractions,
     default 70/10/20 as the LTSF loaders for custom data, or two dates: see
     :func:`~attention_book.windows.split_borders`), standardisation on the training rows only, windows that may
-    look back into the split before, targets from ``series.targets`` (the other channels are covariates).
+    look back into the split before, targets from ``series.targets`` (the other channels are covariates). The
+    task's channels are the targets first, then the covariates (:meth:`~attention_book.data.Series.targets_first`).
     ``season`` (for the seasonal-naive baseline) defaults to the one the step suggests
     (:func:`~attention_book.seasonality.default_season`).
     """
@@ -107,6 +112,7 @@ def own_task(series: data.Series, lookback: int, horizon: int, *, split=DEFAULT_
     lookback, horizon = check_int("lookback", lookback), check_int("horizon", horizon)
     season = default_season(series.step) if season is None else check_int("season", season)
     borders = split_borders(series.timestamps, lookback, split)
+    series = series.targets_first()
     return series_task(name, series.values, series.channels, lookback, horizon, borders, season=season,
                        target_channels=series.target_indices)
 
