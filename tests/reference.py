@@ -98,3 +98,39 @@ def entity_memory(inputs, keys, content_kernel, key_kernel, input_kernel, bias):
         memories = memories / np.linalg.norm(memories, axis=-1, keepdims=True)
         gates.append(g)
     return memories, np.stack(gates, axis=1)
+
+
+def layer_norm(x, gamma, beta, epsilon=1e-6):
+    """LayerNorm over the last axis, with scale ``gamma`` and offset ``beta``."""
+    return (x - x.mean(-1, keepdims=True)) / np.sqrt(x.var(-1, keepdims=True) + epsilon) * gamma + beta
+
+
+def instance_norm(window, epsilon=1e-5):
+    """Each channel of each window standardised over its time steps: (B, L, C) -> (normalised, mean, std)."""
+    mean = window.mean(axis=1, keepdims=True)
+    std = np.sqrt(window.var(axis=1, keepdims=True) + epsilon)
+    return (window - mean) / std, mean, std
+
+
+def multi_head_attention(query, value, w):
+    """Self- or cross-attention with h heads; ``w`` holds the kernels and biases of
+    :class:`~attention_book.transformer.MultiHeadAttention` by name. Returns (B, Tq, d) and the weights
+    (B, h, Tq, Tk)."""
+    def project(x, name):
+        return np.einsum("btd,dhk->bhtk", x, w[f"{name}_kernel"]) + w[f"{name}_bias"][None, :, None, :]
+
+    q, k, v = project(query, "query"), project(value, "key"), project(value, "value")
+    p = softmax(np.einsum("bhqk,bhtk->bhqt", q, k) / np.sqrt(q.shape[-1]))
+    heads = np.einsum("bhqt,bhtk->bhqk", p, v)
+    return np.einsum("bhqk,hkd->bqd", heads, w["output_kernel"]) + w["output_bias"], p
+
+
+def encoder_block(x, w):
+    """The pre-LayerNorm encoder block: x + MHA(LN(x)), then + FeedForward(LN(x)). ``w``: "attention_norm",
+    "feed_forward_norm" (gamma, beta), "attention" (see :func:`multi_head_attention`), "hidden", "back"
+    (kernel, bias). Returns the outputs and the attention weights."""
+    normed = layer_norm(x, *w["attention_norm"])
+    attended, p = multi_head_attention(normed, normed, w["attention"])
+    x = x + attended
+    hidden = np.maximum(layer_norm(x, *w["feed_forward_norm"]) @ w["hidden"][0] + w["hidden"][1], 0)
+    return x + hidden @ w["back"][0] + w["back"][1], p

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from attention_book.synthetic import lag_retrieval, seasonal_mix
+from attention_book.synthetic import driven_channels, lag_retrieval, seasonal_mix
 
 # ------------------------------------------------------------------------------------------------ lag retrieval
 
@@ -256,3 +256,45 @@ def test_entity_tracking_rejects_bad_settings():
         entity_tracking(10, 20, event_rate=0)
     with pytest.raises(ValueError, match="n_entities: expected an integer >= 1, got 0"):
         entity_tracking(10, 20, n_entities=0)
+
+
+# --------------------------------------------------------------------------------------------- driven channels
+
+
+def test_driven_channels_shapes_names_and_truth():
+    series = driven_channels(2000, 5, delay=10, seed=3)
+    assert series.values.shape == (2000, 5) and series.values.dtype == np.float32
+    assert series.channels == ("x1", "x2", "x3", "x4", "x5")
+    assert (series.driver, series.driven, series.delay) == (0, 1, 10)
+    again = driven_channels(2000, 5, delay=10, seed=3)
+    np.testing.assert_array_equal(again.values, series.values)
+    assert not np.array_equal(driven_channels(2000, 5, delay=10, seed=4).values, series.values)
+
+
+def test_the_driven_channel_is_the_driver_delayed_and_scaled_plus_noise():
+    series = driven_channels(20_000, 4, delay=36, scale=0.8, noise=0.2, seed=0)
+    x, d = series.values.astype(np.float64), 36
+    residual = x[d:, 1] - 0.8 * x[:-d, 0]
+    assert abs(residual.std() - 0.2) < 0.01 and abs(residual.mean()) < 0.01
+
+
+def test_the_other_channels_are_unit_variance_ar1_and_unrelated():
+    series = driven_channels(50_000, 4, persistence=0.7, seed=1)
+    x = series.values.astype(np.float64)
+    for c in (0, 2, 3):
+        assert abs(x[:, c].std() - 1) < 0.05
+        assert abs(np.corrcoef(x[1:, c], x[:-1, c])[0, 1] - 0.7) < 0.02
+    correlations = np.corrcoef(x.T)
+    for a, b in ((0, 2), (0, 3), (2, 3), (1, 2), (1, 3)):
+        assert abs(correlations[a, b]) < 0.05
+    # at lag zero the driven channel hardly tells anything about the driver: 0.7^36 is 3e-6
+    assert abs(correlations[0, 1]) < 0.05
+
+
+@pytest.mark.parametrize("kwargs, name", [
+    ({"n_channels": 1}, "n_channels"), ({"delay": 0}, "delay"), ({"n_steps": 10, "delay": 10}, "delay"),
+    ({"persistence": 1.0}, "persistence"), ({"noise": -0.1}, "noise"), ({"scale": float("nan")}, "scale"),
+])
+def test_driven_channels_bad_arguments(kwargs, name):
+    with pytest.raises(ValueError, match=f"^{name}: expected"):
+        driven_channels(**kwargs)

@@ -192,3 +192,12 @@ def test_bad_calendar_and_drift_settings_raise_one_clear_error(kwargs, message):
     settings = {"lookback": 48, "horizon": 12, **kwargs}
     with pytest.raises(ValueError, match=message):
         make_task(**settings)
+
+
+def test_driven_channels_task_knows_which_channel_drives_which():
+    task = make_task("driven_channels", 96, 24)
+    assert task.truth == {"driver": 0, "driven": 1, "delay": 36}
+    assert task.channels == ("x1", "x2", "x3", "x4") and task.target_channels == (0, 1, 2, 3)
+    assert task.season == 1
+    calendar = make_task("driven_channels", 96, 24, calendar=True)
+    assert calendar.train.inputs.shape[2] == 8 and calendar.train.targets.shape[2] == 4

@@ -83,7 +83,8 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument(
         "--data", required=True,
         help="ETTh1 or ETTh2 (standard protocol), a CSV file with the ETT columns, lag_retrieval, seasonal_mix, "
-             "or your own CSV file with --time-column (or a public data set such as seattle-weather)",
+             "driven_channels, or your own CSV file with --time-column (or a public data set such as "
+             "seattle-weather)",
     )
     evaluate.add_argument("--calendar", action="store_true",
                           help="add hour-of-day and hour-of-week features to the inputs (seq2seq decoders also "

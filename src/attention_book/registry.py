@@ -67,6 +67,9 @@ REGISTRY = {
     # Small and regularised, as PatchTST is for ETTh1 (Nie et al., 2023): it overfits within a few epochs otherwise.
     "patch_transformer": neural(transformer.patch_transformer_forecaster, {"learning_rate": 5e-4}, patch=16, stride=8,
                                 d_model=16, heads=4, layers=2, d_ff=128, dropout=0.2),
+    # One token per channel (iTransformer): attention across the channels.
+    "itransformer": neural(transformer.variate_transformer_forecaster, d_model=64, heads=4, layers=2, d_ff=64,
+                           dropout=0.1),
     # Analog forecasting: copies the past stretch of H steps it points at (use it with --horizon 24 on hourly data,
     # so that the stretches are days). Its loss is the pointer's cross-entropy, whatever the training settings say.
     "pointer": neural(pointer.pointer_forecaster, {"batch_size": 128, "learning_rate": 3e-3}, units=32),

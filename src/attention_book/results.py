@@ -28,6 +28,7 @@ SOURCES = {
     "zeng2023dlinear": "Zeng et al. (2023), Table 2",
     "nie2023patchtst": "Nie et al. (2023), Table 3",
     "zhou2021informer": "Zhou et al. (2021), Table 2",
+    "liu2024itransformer": "Liu et al. (2024), full results",
 }
 
 #: ETTh1, H = 96, test set (Zeng et al., 2023, Table 2; Nie et al., 2023, Table 3).
@@ -49,6 +50,10 @@ LSTMA_ETTH1 = (
     Row("LSTMa (H = 48)", 0.702, 0.675, "zhou2021informer", "Informer protocol: not comparable"),
     Row("LSTMa (H = 168)", 1.212, 0.867, "zhou2021informer", "Informer protocol: not comparable"),
 )
+
+
+#: iTransformer, one token per channel (Liu et al., 2024), ETTh1, H = 96, L = 96. Its loader keeps every test window.
+ITRANSFORMER_ETTH1_96 = Row("iTransformer", 0.386, 0.405, "liu2024itransformer", "L = 96")
 
 
 class ResultsTable:

@@ -11,6 +11,8 @@ model predicts but *where it looked*.
 * :func:`entity_tracking` -- entities whose states change at sparse events, and a question about one of them.
 * :func:`seasonal_mix` -- a long multivariate series whose channels mix a daily (24 h) and a weekly (168 h)
   pattern, each channel delayed by a known number of hours, plus noise. The lags worth looking at are known.
+* :func:`driven_channels` -- independent random channels, except one that repeats another, scaled and delayed,
+  plus noise. Which channel drives which is known, and only a model that reads across channels can use it.
 """
 
 from __future__ import annotations
@@ -221,3 +223,57 @@ def entity_tracking(n_windows: int = 2000, length: int = 40, *, n_entities: int 
     last = np.where(asked.any(axis=1), length - 1 - np.argmax(asked[:, ::-1], axis=1), -1)
     targets = np.where(last >= 0, values[np.arange(n_windows), np.maximum(last, 0)], 0.0).astype(np.float32)
     return EntityTracking(inputs, targets.reshape(n_windows, 1, 1), events, query)
+
+
+class DrivenChannels(NamedTuple):
+    """A multivariate series in which one channel drives another.
+
+    values: (T, C) float32. Every channel but the driven one is an independent AR(1) process with unit variance;
+    the driven one is ``scale * values[t - delay, driver] + noise``.
+    channels: names. driver, driven: the two channel indices. delay: in steps. scale, noise: as generated.
+    """
+
+    values: np.ndarray
+    channels: tuple[str, ...]
+    driver: int
+    driven: int
+    delay: int
+    scale: float
+    noise: float
+
+
+def driven_channels(
+    n_steps: int = 3 * 24 * 365,
+    n_channels: int = 4,
+    *,
+    delay: int = 36,
+    scale: float = 0.8,
+    noise: float = 0.2,
+    persistence: float = 0.7,
+    seed: int = 0,
+) -> DrivenChannels:
+    """Generate channels of which one (``driven``, channel 1) is channel 0 (``driver``) ``delay`` steps earlier,
+    times ``scale``, plus Gaussian noise of standard deviation ``noise``; the others are independent.
+
+    Every other channel is an AR(1) process, x_t = persistence * x_{t-1} + e_t, scaled to unit variance: its own
+    past predicts it only a few steps ahead (the correlation after h steps is persistence^h). For a horizon of at
+    most ``delay`` steps, the driven channel's future is already in the driver's past, so a model that reads
+    across channels can forecast it up to the noise, and one that reads each channel alone cannot.
+    """
+    n_steps = check_int("n_steps", n_steps, minimum=2)
+    n_channels = check_int("n_channels", n_channels, minimum=2)
+    delay = check_int("delay", delay)
+    if delay >= n_steps:
+        raise ValueError(f"delay: expected fewer steps than the series has, {n_steps}, got {delay}")
+    scale, noise = check_float("scale", scale), check_float("noise", noise, 0)
+    persistence = check_float("persistence", persistence, 0, 1, include_maximum=False)
+    rng = np.random.default_rng(seed)
+    shocks = rng.standard_normal((n_steps + delay, n_channels)) * np.sqrt(1 - persistence**2)
+    values = np.empty_like(shocks)
+    values[0] = rng.standard_normal(n_channels)  # the stationary distribution from the first step on
+    for t in range(1, len(values)):
+        values[t] = persistence * values[t - 1] + shocks[t]
+    driver, driven = 0, 1
+    values[delay:, driven] = scale * values[:-delay, driver] + noise * rng.standard_normal(n_steps)
+    names = tuple(f"x{c + 1}" for c in range(n_channels))
+    return DrivenChannels(values[delay:].astype(np.float32), names, driver, driven, delay, float(scale), float(noise))

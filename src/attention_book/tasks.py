@@ -29,7 +29,7 @@ from .windows import (
 #: The own-data split: 70 % of the rows train, 10 % validate, 20 % test, in time order.
 DEFAULT_SPLIT = (0.7, 0.1, 0.2)
 #: Synthetic tasks reachable by name, with the window counts of their splits.
-SYNTHETIC_TASKS = ("lag_retrieval", "seasonal_mix")
+SYNTHETIC_TASKS = ("lag_retrieval", "seasonal_mix", "driven_channels")
 LAG_RETRIEVAL_SIZES = {"train": 4000, "val": 1000, "test": 1000}
 #: The first hour of the seasonal mixture: a Monday, so that its weekend dip falls on Saturday and Sunday.
 SEASONAL_MIX_START = np.datetime64("2024-01-01T00", "h")
@@ -125,7 +125,8 @@ def make_task(data_name: str | os.PathLike, lookback: int = 336, horizon: int = 
 
     ``data_name`` is an ETT name (``ETTh1``, ``ETTh2``; standard protocol), a path to a CSV file with the ETT
     columns (same protocol), ``lag_retrieval`` (``lookback`` is the window length T, ``horizon`` must be 1), or
-    ``seasonal_mix`` (a chronological 70/10/20 split; its hours start on a Monday at 00:00). ``seed`` seeds the
+    ``seasonal_mix`` or ``driven_channels`` (a chronological 70/10/20 split; their hours start on a Monday at
+    00:00; ``task.truth`` holds what the generator knows, e.g. which channel drives which). ``seed`` seeds the
     synthetic generators. ``calendar``: append the calendar features (hour of day, hour of week) to the inputs.
     ``drift``: how much the daily profile of ``seasonal_mix`` changes from day to day (see
     :func:`~attention_book.synthetic.seasonal_mix`).
@@ -167,6 +168,15 @@ def make_task(data_name: str | os.PathLike, lookback: int = 336, horizon: int = 
         task = series_task(text, mix.values, mix.channels, lookback, horizon, borders, season=mix.periods[1],
                            timestamps=hours)
         task.truth.update(periods=mix.periods, delays=mix.delays)
+        return task
+    if text == "driven_channels":
+        driven = synthetic.driven_channels(seed=seed)
+        borders = fraction_borders(len(driven.values), lookback)
+        hours = SEASONAL_MIX_START + np.arange(len(driven.values)) * np.timedelta64(1, "h") if calendar else None
+        # no season: AR(1) channels; the seasonal-naive baseline with a season of one step repeats the last value
+        task = series_task(text, driven.values, driven.channels, lookback, horizon, borders, season=1,
+                           timestamps=hours)
+        task.truth.update(driver=driven.driver, driven=driven.driven, delay=driven.delay)
         return task
     series = data.load_ett(text)
     name = text if text in data.ETT_SHA256 else os.path.basename(text)

@@ -11,8 +11,13 @@ The building blocks, each tested against numpy and against Keras' own layers:
   order of the tokens, which attention alone does not see.
 * :class:`EncoderBlock` -- a pre-LayerNorm encoder block.
 
-Two forecasters: :func:`transformer_forecaster` (one token per hour, all channels together) and
-:func:`patch_transformer_forecaster` (one channel at a time, patches of hours as tokens, as in PatchTST).
+Three forecasters, three ways to make tokens from a window (L, C):
+
+* :func:`transformer_forecaster` -- one token per time step, all channels of that step together: L tokens.
+* :func:`patch_transformer_forecaster` -- one channel at a time, patches of steps as tokens (PatchTST); no
+  attention across channels.
+* :func:`variate_transformer_forecaster` -- one token per channel, its whole window embedded (iTransformer):
+  C tokens, and attention decides which channel reads which.
 """
 
 from __future__ import annotations
@@ -278,3 +283,36 @@ def patch_transformer_forecaster(lookback: int, n_channels: int, horizon: int, n
     per_series = keras.layers.Dense(horizon, name="head")(flat)  # (B * C_out, H)
     forecast = ops.transpose(ops.reshape(per_series, (-1, n_outputs, horizon)), (0, 2, 1))  # (B, H, C_out)
     return keras.Model(window, forecast * std + mean, name="patch_transformer")  # the window's level put back
+
+
+def variate_transformer_forecaster(lookback: int, n_channels: int, horizon: int, n_outputs: int, d_model: int = 64,
+                                   heads: int = 4, layers: int = 2, d_ff: int = 128,
+                                   dropout: float = 0.0) -> keras.Model:
+    """Variate tokens, in the spirit of iTransformer (Liu et al., 2024): (B, L, C) -> (B, H, C_out).
+
+    Every channel's whole window becomes one token: the forecast channels (the window's first ``n_outputs``) are
+    normalised per window (:class:`InstanceNorm`), and one ``Dense`` shared by all channels embeds each channel's
+    L values into d. The other channels are covariates (e.g. calendar features, or a column that is read but not
+    forecast): they are embedded the same way, without the normalisation, and are read but never forecast.
+    ``layers`` encoder blocks attend across the C tokens, so that each channel can read the channels that inform
+    it; their weights (B, h, C, C), row i the channel that reads and column j the channel read, come from
+    :func:`~attention_book.probes.layer_weights` with ``layer="block1"``, ``"block2"``, ... A head shared by all
+    channels maps each forecast channel's token to its H future values, and the normalisation is undone.
+
+    There is no position code: the channels form a set, so permuting the input channels permutes the forecasts
+    and the attention weights in the same way.
+    """
+    check_sizes(lookback, n_channels, horizon, n_outputs)
+    if n_outputs > n_channels:
+        raise ValueError(f"n_outputs: the forecast channels are among the input channels, so expected at most "
+                         f"{n_channels}, got {n_outputs}")
+    window = keras.Input((lookback, n_channels), name="window")
+    normed, mean, std = InstanceNorm(name="instance_norm")(window[:, :, :n_outputs])
+    series = ops.concatenate([normed, window[:, :, n_outputs:]], axis=-1) if n_outputs < n_channels else normed
+    tokens = keras.layers.Dense(check_int("d_model", d_model), name="embedding")(ops.transpose(series, (0, 2, 1)))
+    for index in range(check_int("layers", layers)):  # tokens: (B, C, d)
+        tokens, _ = EncoderBlock(d_model, heads, d_ff, dropout, name=f"block{index + 1}")(tokens)
+    tokens = keras.layers.LayerNormalization(epsilon=1e-6, name="final_norm")(tokens)
+    per_channel = keras.layers.Dense(horizon, name="head")(tokens[:, :n_outputs])  # (B, C_out, H)
+    forecast = ops.transpose(per_channel, (0, 2, 1))  # (B, H, C_out)
+    return keras.Model(window, forecast * std + mean, name="variate_transformer")  # the window's level put back
