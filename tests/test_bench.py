@@ -10,9 +10,15 @@ from attention_book import bench
 timing = pytest.mark.tensorflow_only("the benchmark times tf.function calls")
 
 
-def test_attention_weights_bytes_grow_with_the_square_of_the_length():
-    assert bench.attention_weights_bytes(64, heads=4, batch=1) == 4 * 4 * 64 * 64
-    assert bench.attention_weights_bytes(128) == 4 * bench.attention_weights_bytes(64)
+@pytest.mark.parametrize("length, heads, batch", [(16, 2, 1), (64, 4, 3)])
+def test_attention_weights_bytes_are_what_the_layer_really_returns(length, heads, batch):
+    import numpy as np
+
+    from attention_book.transformer import MultiHeadAttention
+
+    tokens = np.zeros((batch, length, 8), "float32")
+    _, weights = MultiHeadAttention(8, heads)(tokens, tokens)
+    assert np.asarray(weights).nbytes == bench.attention_weights_bytes(length, heads=heads, batch=batch)
 
 
 @timing
