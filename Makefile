@@ -32,8 +32,12 @@ book-from-outputs: $(INSTALLED)
 	grep -q 'execute_notebooks: "off"' _build/config-from-outputs.yml
 	$(BIN)/jupyter-book build . -W -n --keep-going --config _build/config-from-outputs.yml
 
+# Two pytest workers (pytest-xdist), each test module and each notebook whole on one of them (--dist loadscope:
+# a notebook's cells share one kernel and run in order). WORKERS=1 runs everything in one process.
+WORKERS ?= 2
 test: $(INSTALLED)
-	$(BIN)/python -m pytest tests notebooks --nbval --nbval-current-env -p no:cacheprovider
+	$(BIN)/python -m pytest tests notebooks --nbval --nbval-current-env -p no:cacheprovider \
+		$(if $(filter-out 1,$(WORKERS)),-n $(WORKERS) --dist loadscope)
 
 # The linter, configured in pyproject.toml: the package, the tests and the notebooks' code cells.
 lint: $(INSTALLED)
