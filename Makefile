@@ -11,7 +11,8 @@ JAX := .venv-jax
 # The tests that run on the JAX backend too: every registered model and layer (build, train, save), the layers'
 # numpy references, and training on two devices. The chapters and the TensorFlow-only probes stay on TensorFlow.
 JAX_TESTS := tests/test_backends.py tests/test_contract.py tests/test_devices.py tests/test_attention.py \
-	tests/test_rnn.py tests/test_attention_rnn.py tests/test_transformer.py tests/test_positions.py tests/test_entity.py
+	tests/test_rnn.py tests/test_attention_rnn.py tests/test_transformer.py tests/test_positions.py tests/test_entity.py \
+	tests/test_frame.py
 
 .PHONY: book test clean book-from-outputs test-colab test-jax lint
 

@@ -62,6 +62,21 @@ def lstm_step(inputs, hidden, carry, kernel, recurrent_kernel, bias):
     return sigmoid(o) * np.tanh(carry), carry
 
 
+def gru(inputs, kernel, recurrent_kernel, bias):
+    """Keras' GRU (gates update, reset, candidate; ``reset_after``: the reset gate scales U h + b_h) over
+    (B, T, C): the states (B, T, d). ``bias`` is (2, 3d): the input bias and the recurrent bias."""
+    units = recurrent_kernel.shape[0]
+    state, states = np.zeros((inputs.shape[0], units)), []
+    for t in range(inputs.shape[1]):
+        x = inputs[:, t] @ kernel + bias[0]
+        h = state @ recurrent_kernel + bias[1]
+        z, r = sigmoid(x[:, :units] + h[:, :units]), sigmoid(x[:, units:2 * units] + h[:, units:2 * units])
+        candidate = np.tanh(x[:, 2 * units:] + r * h[:, 2 * units:])
+        state = z * state + (1 - z) * candidate
+        states.append(state)
+    return np.stack(states, axis=1)
+
+
 def attention_rnn(inputs, input_kernel, recurrent_kernel, bias, general_kernel=None):
     """The RNN that attends over its own past, step by step: (B, T, C) -> states (B, T, d), weights (B, T, T).
 
@@ -105,11 +120,12 @@ def layer_norm(x, gamma, beta, epsilon=1e-6):
     return (x - x.mean(-1, keepdims=True)) / np.sqrt(x.var(-1, keepdims=True) + epsilon) * gamma + beta
 
 
-def instance_norm(window, epsilon=1e-5):
-    """Each channel of each window standardised over its time steps: (B, L, C) -> (normalised, mean, std)."""
-    mean = window.mean(axis=1, keepdims=True)
-    std = np.sqrt(window.var(axis=1, keepdims=True) + epsilon)
-    return (window - mean) / std, mean, std
+def instance_norm(window, epsilon=1e-5, center="mean", scale=True):
+    """Each channel of each window moved to level 0 (its mean or last value over the time steps) and, with
+    ``scale``, divided by its standard deviation: (B, L, C) -> (normalised, level, spread)."""
+    level = window.mean(axis=1, keepdims=True) if center == "mean" else window[:, -1:, :]
+    spread = np.sqrt(window.var(axis=1, keepdims=True) + epsilon) if scale else np.ones_like(level)
+    return (window - level) / spread, level, spread
 
 
 def multi_head_attention(query, value, w):

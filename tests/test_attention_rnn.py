@@ -12,11 +12,12 @@ from attention_book.attention_rnn import (
     attention_rnn_forecaster,
     ff_attention_forecaster,
     lstm_attention_forecaster,
+    segment_forecaster,
 )
 from attention_book.probes import layer_weights
 from attention_book.registry import REGISTRY
 
-from reference import attention_rnn, rand
+from reference import attention_rnn, attention_scores, gru, rand, softmax
 
 FORECASTERS = {"attention_rnn": attention_rnn_forecaster, "lstm_attention": lstm_attention_forecaster,
                "ff_attention": ff_attention_forecaster}
@@ -140,8 +141,38 @@ def test_ff_attention_without_positions_ignores_the_order_of_the_steps():
     assert "positions" in [layer.name for layer in with_positions.layers]
 
 
+@pytest.mark.parametrize("attention", [True, False])
+def test_the_segment_forecaster_equals_numpy(attention):
+    """Cut into segments, embed, GRU over the segments, (attend from the last state), head: by hand."""
+    lookback, channels, segment, horizon, outputs = 12, 2, 4, 3, 2
+    model = segment_forecaster(lookback, channels, horizon, outputs, units=5, segment=segment, attention=attention)
+    inputs = rand((3, lookback, channels), seed=4)
+    embedding = model.get_layer("embedding").get_weights()
+    kernel, recurrent_kernel, bias = model.get_layer("encoder").get_weights()
+    head_kernel, head_bias = model.get_layer("head").get_weights()
+    segments = inputs.reshape(3, lookback // segment, segment * channels)  # steps of a segment side by side
+    states = gru(np.maximum(segments @ embedding[0] + embedding[1], 0), kernel, recurrent_kernel, bias)
+    last = states[:, -1]
+    if attention:
+        weights = softmax(attention_scores("scaled_dot", states, last[:, None]))  # (B, 1, N)
+        summary = np.concatenate([last, (weights @ states)[:, 0]], axis=-1)
+        np.testing.assert_allclose(layer_weights(model, inputs), weights, rtol=1e-4, atol=1e-6)
+    else:
+        summary = last
+    expected = (summary @ head_kernel + head_bias).reshape(3, horizon, outputs)
+    np.testing.assert_allclose(model.predict(inputs, verbose=0), expected, rtol=1e-4, atol=1e-5)
+    assert model.name == ("segment_attention" if attention else "segment_rnn")
+
+
+def test_the_segment_forecaster_needs_whole_segments():
+    with pytest.raises(ValueError, match="lookback: expected a multiple of the segment length 24, got 100"):
+        segment_forecaster(100, 2, 4, 1)
+    with pytest.raises(ValueError, match="segment: expected an integer >= 1"):
+        segment_forecaster(96, 2, 4, 1, segment=0)
+
+
 def test_registered_in_the_command_line():
-    assert {"attention_rnn", "lstm_attention", "ff_attention"} <= set(REGISTRY)
+    assert {"attention_rnn", "lstm_attention", "ff_attention", "segment_rnn", "segment_attention"} <= set(REGISTRY)
 
 
 # ----------------------------------------------------------------------------------------------- bad inputs

@@ -1,7 +1,8 @@
 """Every registered model on the backend Keras runs on: the entry of the JAX subset (see constraints/jax.txt).
 
-For each name in :data:`~attention_book.registry.REGISTRY`: build it for a tiny synthetic task, train it one epoch,
-forecast, and (for the neural models) save it to a ``.keras`` file and load it back with identical forecasts.
+For each name in :data:`~attention_book.registry.REGISTRY`, and each model that takes the frame of
+:mod:`~attention_book.frame` in it: build it for a tiny synthetic task, train it one epoch, forecast, and (for the
+neural models) save it to a ``.keras`` file and load it back with identical forecasts.
 The same tests run on TensorFlow, the book's backend, and under ``KERAS_BACKEND=jax``.
 """
 
@@ -12,7 +13,7 @@ import numpy as np
 import pytest
 
 from attention_book.forecasters import NeuralForecaster
-from attention_book.registry import REGISTRY, build_model, fit_on_task
+from attention_book.registry import REGISTRY, build_model, fit_on_task, framed_models
 from attention_book.tasks import Task
 from attention_book.windows import Windows
 
@@ -41,7 +42,17 @@ def test_the_backend_is_one_the_book_supports():
 
 @pytest.mark.parametrize("name", sorted(REGISTRY))
 def test_every_registered_model_trains_forecasts_and_round_trips(name, tiny_task, tmp_path):
-    forecaster = build_model(name, tiny_task, seed=0)
+    _trains_forecasts_and_round_trips(build_model(name, tiny_task, seed=0), tiny_task, tmp_path)
+
+
+@pytest.mark.parametrize("name", framed_models("revin"))
+def test_every_framed_model_trains_forecasts_and_round_trips(name, tiny_task, tmp_path):
+    """In the frame (normalised windows, one channel at a time, the third channel a covariate of each)."""
+    forecaster = build_model(name, tiny_task, seed=0, revin="last", channel_independent=True)
+    _trains_forecasts_and_round_trips(forecaster, tiny_task, tmp_path)
+
+
+def _trains_forecasts_and_round_trips(forecaster, tiny_task, tmp_path):
     neural = isinstance(forecaster, NeuralForecaster)
     if neural:
         forecaster.training = {**forecaster.training, "epochs": 1}
@@ -57,7 +68,7 @@ def test_every_registered_model_trains_forecasts_and_round_trips(name, tiny_task
     assert np.all(np.isfinite(forecaster.history.history["loss"]))
     trained = forecaster.model.get_weights()
     assert any(not np.array_equal(before, after) for before, after in zip(initial, trained, strict=True))
-    path = tmp_path / f"{name}.keras"
+    path = tmp_path / "model.keras"
     forecaster.model.save(path)
     loaded = keras.saving.load_model(path)
     assert type(loaded) is type(forecaster.model)

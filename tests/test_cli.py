@@ -15,7 +15,7 @@ from conftest import DATA_ENV
 
 from attention_book import cli
 
-KEYS = {"model", "data", "lookback", "horizon", "mse", "mae", "windows", "seconds"}
+KEYS = {"model", "variant", "data", "lookback", "horizon", "mse", "mae", "windows", "seconds"}
 
 
 def run_module(*args, env_data=None, timeout=120):
@@ -173,7 +173,7 @@ def test_calendar_flag_reaches_the_task(capsys, monkeypatch):
         seen["make_task"] = options.get("calendar")
         return real_make_task(data_name, lookback, horizon, **options)
 
-    def fake_evaluate_on_task(name, task, seed=0, verbose=0):
+    def fake_evaluate_on_task(name, task, seed=0, verbose=0, revin=None, channel_independent=False):
         seen.update(name=name, task=task.calendar)
         return {"model": name}
 
@@ -183,6 +183,39 @@ def test_calendar_flag_reaches_the_task(capsys, monkeypatch):
     assert cli.main(argv) == 0 and seen == {"make_task": False, "name": "bahdanau", "task": False}
     assert cli.main(argv + ["--calendar"]) == 0 and seen == {"make_task": True, "name": "bahdanau", "task": True}
     assert capsys.readouterr().out.splitlines() == ['{"model": "bahdanau"}'] * 2
+
+
+def test_frame_flags_reach_the_registry(capsys, monkeypatch):
+    from attention_book import registry
+
+    seen = []
+
+    def fake_evaluate_on_task(name, task, seed=0, verbose=0, revin=None, channel_independent=False):
+        seen.append((name, revin, channel_independent))
+        return {"model": name}
+
+    monkeypatch.setattr(registry, "evaluate_on_task", fake_evaluate_on_task)
+    argv = ["evaluate", "--model", "lstm_attention", "--data", "seasonal_mix", "--lookback", "48", "--horizon", "24"]
+    for flags in ([], ["--revin"], ["--revin", "std", "--channel-independent"], ["--channel-independent"]):
+        assert cli.main(argv + flags) == 0
+    assert seen == [("lstm_attention", None, False), ("lstm_attention", "last", False),
+                    ("lstm_attention", "std", True), ("lstm_attention", None, True)]
+
+
+@pytest.mark.parametrize(("model", "flags", "message"), [
+    ("linear", ["--revin"], "error: --revin: expected one of the models that accept it (attention_rnn, "),
+    ("patch_transformer", ["--channel-independent"], "error: --channel-independent: expected one of the models"),
+    ("lstm", ["--revin", "max"], "error: argument --revin: invalid choice: 'max'"),
+])
+def test_a_frame_a_model_does_not_take_is_a_usage_error_before_any_data_is_read(model, flags, message, capsys):
+    argv = ["evaluate", "--model", model, "--data", "no-such-file.csv", *flags]
+    try:
+        code = cli.main(argv)
+    except SystemExit as stop:  # argparse's own errors
+        code = stop.code
+    assert code == 2
+    err = capsys.readouterr().err
+    assert err.startswith(message) and err.count("\n") == 1
 
 
 def test_calendar_flag_on_lag_retrieval_is_a_usage_error(capsys):

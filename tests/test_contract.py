@@ -24,7 +24,7 @@ import keras
 import numpy as np
 import pytest
 
-from attention_book import attention, attention_rnn, entity, pointer, positions, rnn, seq2seq, transformer
+from attention_book import attention, attention_rnn, entity, frame, pointer, positions, rnn, seq2seq, transformer
 from attention_book.registry import REGISTRY, build_model
 from attention_book.session import seeded_layers
 from attention_book.tasks import Task
@@ -73,7 +73,8 @@ CASES = {
     "SinusoidalPositions": Case(positions.SinusoidalPositions, ((2, 6, 8),), causal=0),
     "CalendarEmbedding": Case(positions.CalendarEmbedding, ((2, 6, 8), (2, 6, 7)), causal=0),
     "Patches": Case(lambda: transformer.Patches(4, 2), ((2, 12),)),
-    "InstanceNorm": Case(transformer.InstanceNorm, ((2, 12, 3),)),
+    "InstanceNorm": Case(frame.InstanceNorm, ((2, 12, 3),)),
+    "InstanceNorm, last value": Case(lambda: frame.InstanceNorm("last", scale=False), ((2, 12, 3),)),
     "EntityMemory": Case(lambda: entity.EntityMemory(3), ((2, 7, 5),), causal=1),  # outputs (memories, gates)
     "EntityReadout": Case(lambda: entity.EntityReadout(4), ((2, 3, 5), (2, 5))),
     "AttentionDecoder": Case(lambda: seq2seq.AttentionDecoder(4, 2, units=6),
@@ -110,7 +111,7 @@ def _layer_of(model: keras.Model) -> keras.layers.Layer:
 
 def test_every_layer_class_of_the_package_has_a_case():
     """A new layer class must join the contract: the cases name every keras.layers.Layer the modules define."""
-    modules = (attention, attention_rnn, entity, pointer, positions, rnn, seq2seq, transformer)
+    modules = (attention, attention_rnn, entity, frame, pointer, positions, rnn, seq2seq, transformer)
     classes = {name for module in modules for name, value in vars(module).items()
                if inspect.isclass(value) and issubclass(value, keras.layers.Layer)
                and not issubclass(value, keras.Model) and value.__module__ == module.__name__}

@@ -12,7 +12,7 @@ from attention_book.registry import REGISTRY, TRAINING, build_model, evaluate, e
 from attention_book.rnn import HandRNN
 from attention_book.tasks import make_task
 
-KEYS = {"model", "data", "lookback", "horizon", "mse", "mae", "windows", "seconds"}
+KEYS = {"model", "variant", "data", "lookback", "horizon", "mse", "mae", "windows", "seconds"}
 
 
 @pytest.fixture(scope="module")
@@ -114,7 +114,7 @@ def test_build_model_uses_the_task():
 def test_build_model_unknown_name():
     task = make_task("lag_retrieval", 20, 1)
     names = ("attention_rnn, bahdanau, ff_attention, itransformer, linear, lstm, lstm_attention, luong, "
-             "patch_transformer, pointer, repeat, rnn, seasonal, seq2seq, transformer")
+             "patch_transformer, pointer, repeat, rnn, seasonal, segment_attention, segment_rnn, seq2seq, transformer")
     with pytest.raises(ValueError, match=f"model: expected one of {names}, got 'gru'"):
         build_model("gru", task)
 

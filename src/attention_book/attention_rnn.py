@@ -17,6 +17,8 @@ weights of their read-out (or of the attending RNN) for given windows, so that t
   all its states (attention pooling).
 * :func:`ff_attention_forecaster` -- feed-forward attention (Raffel & Ellis, 2015): every input step is embedded
   on its own, and a learned lookup vector pools the embeddings. No recurrence at all.
+* :func:`segment_forecaster` -- a GRU that reads the window a segment of steps at a time (SegRNN, Lin et al.,
+  2023), with or without the read-out's attention over its segment states: L / 24 recurrent steps instead of L.
 
 The recurrences are written with ``keras.ops`` (``fori_loop``, ``scan``), so they run on every Keras backend.
 :func:`scan_steps` and :func:`weights_read_once` are the loop helpers that the step-by-step decoders of the later
@@ -203,3 +205,25 @@ def ff_attention_forecaster(lookback: int, n_channels: int, horizon: int, n_outp
         embedded = PositionEmbedding(name="positions")(embedded)
     context, _ = AttentionPooling("additive", units, learned_query=True, name="readout")(embedded)
     return _forecaster(inputs, context[:, 0], horizon, n_outputs, "ff_attention")
+
+
+def segment_forecaster(lookback: int, n_channels: int, horizon: int, n_outputs: int, units: int = 64,
+                       segment: int = 24, attention: bool = True, score: str = "scaled_dot") -> keras.Model:
+    """A GRU that reads the window in segments (SegRNN, Lin et al., 2023): (B, L, C) -> (B, H, C_out).
+
+    The L steps are cut into N = L / ``segment`` segments; one ``Dense`` layer (ReLU) embeds each segment's
+    ``segment`` x C values into d = ``units``, and a GRU reads the N embeddings, so that the recurrence takes N
+    steps (14 for L = 336 and segments of a day) instead of L. With ``attention``, the last state attends over all N
+    segment states (the read-out of :func:`lstm_attention_forecaster`) and [h_N; c] goes to the head; without it,
+    h_N alone.
+    """
+    check_sizes(lookback, n_channels, horizon, n_outputs)
+    units, segment = check_int("units", units), check_int("segment", segment)
+    if lookback % segment:
+        raise ValueError(f"lookback: expected a multiple of the segment length {segment}, got {lookback}")
+    inputs = keras.Input((lookback, n_channels), name="window")
+    segments = ops.reshape(inputs, (-1, lookback // segment, segment * n_channels))  # (B, N, segment * C)
+    embedded = keras.layers.Dense(units, activation="relu", name="embedding")(segments)  # (B, N, d)
+    states = keras.layers.GRU(units, return_sequences=True, name="encoder")(embedded)  # (B, N, d)
+    summary = _state_and_context(states, score, units) if attention else states[:, -1]
+    return _forecaster(inputs, summary, horizon, n_outputs, "segment_attention" if attention else "segment_rnn")

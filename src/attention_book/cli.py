@@ -1,6 +1,7 @@
 """The command line: reproduce any row of the book's results tables, and forecast your own series.
 
     python -m attention_book evaluate --model repeat --data ETTh1 --lookback 336 --horizon 96
+    python -m attention_book evaluate --model segment_attention --revin --channel-independent --data ETTh1
     python -m attention_book evaluate --model linear --data my.csv --time-column date --lookback 56 --horizon 14
     python -m attention_book fit --model linear --data my.csv --time-column date --lookback 56 --horizon 14 --out f
     python -m attention_book forecast --model-dir f --data my.csv --out forecast.csv --plot forecast.png
@@ -21,6 +22,10 @@ from .data import DataError
 
 USAGE_ERROR = 2
 DATA_ERROR = 1
+
+#: The registered neural models that take neither --revin nor --channel-independent (a test keeps this in step with
+#: the registry; written out here so that --help need not import TensorFlow).
+UNFRAMED = ("itransformer", "patch_transformer", "pointer")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -86,6 +91,13 @@ def _parser() -> argparse.ArgumentParser:
              "driven_channels, or your own CSV file with --time-column (or a public data set such as "
              "seattle-weather)",
     )
+    evaluate.add_argument("--revin", nargs="?", const="last", choices=("last", "mean", "std"),
+                          help="normalise each window's forecast channels and undo it on the forecast: subtract the "
+                               "last value (the default when the option has no value), the mean, or standardise "
+                               f"(std); neural models except {', '.join(UNFRAMED)}")
+    evaluate.add_argument("--channel-independent", action="store_true",
+                          help="one model shared by all forecast channels, each read alone (with the covariates); "
+                               f"neural models except {', '.join(UNFRAMED)}")
     evaluate.add_argument("--calendar", action="store_true",
                           help="add hour-of-day and hour-of-week features to the inputs (seq2seq decoders also "
                                "get them for the hours they forecast)")
@@ -142,8 +154,8 @@ def main(argv=None) -> int:
 
 
 #: Arguments of the package's functions that the command line sets through an option of the same name.
-OPTIONS = ("model", "lookback", "horizon", "seed", "calendar", "time_column", "columns", "targets", "split",
-           "missing", "time_format", "time-column", "model_dir", "season", "step")
+OPTIONS = ("model", "revin", "channel_independent", "lookback", "horizon", "seed", "calendar", "time_column",
+           "columns", "targets", "split", "missing", "time_format", "time-column", "model_dir", "season", "step")
 
 
 def _as_option(message: str) -> str:
@@ -181,12 +193,14 @@ def _evaluate(args) -> dict:
     from . import registry
     from .tasks import make_task
 
+    registry.check_frame(args.model, args.revin, args.channel_independent)  # before reading any data
     task = make_task(args.data, args.lookback, args.horizon, seed=args.seed, calendar=args.calendar,
                      **_data_options(args))
     _say(args, f"{task.name}: {len(task.train.inputs)} training, {len(task.val.inputs)} validation and "
                f"{len(task.test.inputs)} test windows; fitting {args.model}")
     with _progress_on_stderr():
-        return registry.evaluate_on_task(args.model, task, args.seed, verbose=_verbosity(args))
+        return registry.evaluate_on_task(args.model, task, args.seed, verbose=_verbosity(args), revin=args.revin,
+                                         channel_independent=args.channel_independent)
 
 
 def _read_series(args):

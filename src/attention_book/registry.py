@@ -11,6 +11,7 @@ import time
 
 from . import attention_rnn, baselines, metrics, pointer, rnn, seq2seq, transformer
 from .forecasters import NeuralForecaster
+from .frame import check_revin, framed, variant
 from .session import seeded_layers
 from .tasks import Task, make_task
 from .training import distribution_scope
@@ -18,32 +19,42 @@ from .training import distribution_scope
 #: How the book trains every neural forecaster (see :func:`~attention_book.training.train`).
 TRAINING = {"epochs": 20, "batch_size": 64, "patience": 3, "learning_rate": 1e-3}
 
+#: The options of :func:`~attention_book.frame.framed` that a neural model accepts unless its entry says otherwise.
+FRAMES = ("revin", "channel_independent")
 
-def neural(build, training=None, **sizes):
+
+class Neural:
     """A registry factory for the Keras forecaster ``build(lookback, n_channels, horizon, n_outputs, **sizes)``.
 
-    ``training`` overrides entries of :data:`TRAINING` for this model. The seed gives the initial weights
-    (:func:`~attention_book.session.seeded_layers`) and the order of the training batches, so the same seed gives
-    the same model on every run, without reseeding anything outside.
+    Called as ``factory(task, seed, revin=None, channel_independent=False)``, it returns an unfitted
+    :class:`~attention_book.forecasters.NeuralForecaster`. ``training`` overrides entries of :data:`TRAINING`
+    for this model. The seed gives the initial weights (:func:`~attention_book.session.seeded_layers`) and the
+    order of the training batches, so the same seed gives the same model on every run, without reseeding anything
+    outside. ``revin`` and ``channel_independent`` put the model in the frame of :func:`~attention_book.frame.framed`;
+    ``frames`` names the ones the model accepts. ``task_sizes(task)`` gives the sizes that depend on the task, and
+    ``framed_sizes`` the sizes that change when the model is framed.
     """
 
-    def factory(task: Task, seed: int):
+    def __init__(self, build, training=None, *, frames=FRAMES, task_sizes=None, framed_sizes=None, **sizes):
+        self.build, self.training, self.frames, self.sizes = build, training or {}, tuple(frames), sizes
+        self.task_sizes, self.framed_sizes = task_sizes, framed_sizes or {}
+
+    def __call__(self, task: Task, seed: int, revin: str | None = None,
+                 channel_independent: bool = False) -> NeuralForecaster:
+        build, sizes = self.build, {**self.sizes, **(self.task_sizes(task) if self.task_sizes else {})}
+        if revin is not None or channel_independent:
+            build, sizes = framed(build, revin, channel_independent), {**sizes, **self.framed_sizes}
         with seeded_layers(seed):
             model = build(task.lookback, len(task.channels), task.horizon, len(task.target_channels), **sizes)
-        return NeuralForecaster(model, seed=seed, **{**TRAINING, **(training or {})})
-
-    return factory
+        return NeuralForecaster(model, seed=seed, **{**TRAINING, **self.training})
 
 
-def seq2seq_model(attention: str, training=None, **sizes):
-    """A registry factory for the encoder-decoder with the given ``attention``; it gives the decoder the calendar
-    of the hours it forecasts when the task has calendar channels."""
-
-    def factory(task: Task, seed: int):
-        build = neural(seq2seq.seq2seq_forecaster, training, attention=attention, calendar=task.calendar, **sizes)
-        return build(task, seed)
-
-    return factory
+def seq2seq_model(attention: str, training=None, **sizes) -> Neural:
+    """A registry factory for the encoder-decoder with the given ``attention``. It gives the decoder the calendar of
+    the hours it forecasts when the task has calendar channels. Framed, it is trained without teacher forcing (the
+    true previous values it would be fed are not normalised)."""
+    return Neural(seq2seq.seq2seq_forecaster, training, task_sizes=lambda task: {"calendar": task.calendar},
+                  framed_sizes={"teacher_forcing": False}, attention=attention, **sizes)
 
 
 #: The step-by-step decoders cost H sequential steps per window; larger batches keep an epoch affordable.
@@ -53,26 +64,32 @@ REGISTRY = {
     "repeat": lambda task, seed: baselines.RepeatLast(task.horizon, task.target_channels),
     "seasonal": lambda task, seed: baselines.SeasonalNaive(task.horizon, task.season, task.target_channels),
     "linear": lambda task, seed: baselines.LinearForecaster(target_channels=task.target_channels),
-    "rnn": neural(rnn.rnn_forecaster, units=32),
-    "lstm": neural(rnn.lstm_forecaster, units=32),
+    "rnn": Neural(rnn.rnn_forecaster, units=32),
+    "lstm": Neural(rnn.lstm_forecaster, units=32),
     # Its step-by-step attention makes every step cost O(L): larger batches keep an epoch affordable on a CPU.
-    "attention_rnn": neural(attention_rnn.attention_rnn_forecaster, {"batch_size": 256, "learning_rate": 3e-3},
+    "attention_rnn": Neural(attention_rnn.attention_rnn_forecaster, {"batch_size": 256, "learning_rate": 3e-3},
                             units=32, score="general"),
-    "lstm_attention": neural(attention_rnn.lstm_attention_forecaster, units=32),
-    "ff_attention": neural(attention_rnn.ff_attention_forecaster, units=32),
+    "lstm_attention": Neural(attention_rnn.lstm_attention_forecaster, units=32),
+    "ff_attention": Neural(attention_rnn.ff_attention_forecaster, units=32),
+    # A GRU over segments of a day (SegRNN): 14 recurrent steps for L = 336, so that long windows stay affordable.
+    "segment_rnn": Neural(attention_rnn.segment_forecaster, units=64, segment=24, attention=False),
+    "segment_attention": Neural(attention_rnn.segment_forecaster, units=64, segment=24),
     "seq2seq": seq2seq_model("none", SEQ2SEQ_TRAINING, units=32),
     "bahdanau": seq2seq_model("bahdanau", SEQ2SEQ_TRAINING, units=32),
     "luong": seq2seq_model("luong", SEQ2SEQ_TRAINING, units=32),
-    "transformer": neural(transformer.transformer_forecaster, d_model=32, heads=4, layers=2, d_ff=64),
+    "transformer": Neural(transformer.transformer_forecaster, d_model=32, heads=4, layers=2, d_ff=64),
     # Small and regularised, as PatchTST is for ETTh1 (Nie et al., 2023): it overfits within a few epochs otherwise.
-    "patch_transformer": neural(transformer.patch_transformer_forecaster, {"learning_rate": 5e-4}, patch=16, stride=8,
-                                d_model=16, heads=4, layers=2, d_ff=128, dropout=0.2),
-    # One token per channel (iTransformer): attention across the channels.
-    "itransformer": neural(transformer.variate_transformer_forecaster, d_model=64, heads=4, layers=2, d_ff=64,
-                           dropout=0.1),
+    # It normalises each window and reads each channel alone already: no frame to add.
+    "patch_transformer": Neural(transformer.patch_transformer_forecaster, {"learning_rate": 5e-4}, frames=(),
+                                patch=16, stride=8, d_model=16, heads=4, layers=2, d_ff=128, dropout=0.2),
+    # One token per channel (iTransformer): attention across the channels. It normalises each window already, and
+    # reading each channel alone would leave it one token.
+    "itransformer": Neural(transformer.variate_transformer_forecaster, frames=(), d_model=64, heads=4, layers=2,
+                           d_ff=64, dropout=0.1),
     # Analog forecasting: copies the past stretch of H steps it points at (use it with --horizon 24 on hourly data,
     # so that the stretches are days). Its loss is the pointer's cross-entropy, whatever the training settings say.
-    "pointer": neural(pointer.pointer_forecaster, {"batch_size": 128, "learning_rate": 3e-3}, units=32),
+    # It copies stretches of the window as they are, so it is not framed.
+    "pointer": Neural(pointer.pointer_forecaster, {"batch_size": 128, "learning_rate": 3e-3}, frames=(), units=32),
 }
 
 
@@ -83,16 +100,38 @@ def check_model_name(name: str) -> str:
     return name
 
 
-def build_model(name: str, task: Task, seed: int = 0, distribution=None, **training):
+def framed_models(option: str) -> list[str]:
+    """The registered models that accept the frame option ``option`` (``"revin"`` or ``"channel_independent"``)."""
+    return sorted(name for name, factory in REGISTRY.items()
+                  if isinstance(factory, Neural) and option in factory.frames)
+
+
+def check_frame(name: str, revin: str | None = None, channel_independent: bool = False) -> None:
+    """A ``ValueError`` if model ``name`` does not accept the frame asked for, naming the models that do."""
+    check_model_name(name)
+    check_revin(revin)
+    for option, asked in (("revin", revin is not None), ("channel_independent", channel_independent)):
+        if asked and option not in getattr(REGISTRY[name], "frames", ()):
+            raise ValueError(f"{option}: expected one of the models that accept it "
+                             f"({', '.join(framed_models(option))}), got {name!r}")
+
+
+def build_model(name: str, task: Task, seed: int = 0, distribution=None, *, revin: str | None = None,
+                channel_independent: bool = False, **training):
     """An unfitted forecaster of the registered kind ``name`` for ``task``.
 
     ``seed``: the initial weights and the order of the training batches. ``distribution``: the devices a neural
     model is built and trained on (a ``tf.distribute`` strategy, or a Keras distribution on JAX; see
-    :func:`~attention_book.training.distribution_scope`). ``training`` overrides the training settings of a neural
-    model (e.g. ``epochs=4`` to fit a time budget).
+    :func:`~attention_book.training.distribution_scope`). ``revin`` and ``channel_independent``: the frame of
+    :func:`~attention_book.frame.framed`, for the models that accept it (:func:`framed_models`). ``training``
+    overrides the training settings of a neural model (e.g. ``epochs=4`` to fit a time budget).
     """
+    check_frame(name, revin, channel_independent)
     with distribution_scope(distribution):
-        model = REGISTRY[check_model_name(name)](task, seed)
+        if revin is not None or channel_independent:
+            model = REGISTRY[name](task, seed, revin, channel_independent)
+        else:
+            model = REGISTRY[name](task, seed)
     if isinstance(model, NeuralForecaster):
         model.distribution = distribution
     if training:
@@ -114,14 +153,17 @@ def fit_on_task(model, task: Task, verbose: int = 0):
     return model.fit(task.train, task.val)
 
 
-def evaluate_on_task(name: str, task: Task, seed: int = 0, verbose: int = 0) -> dict:
-    """Fit model ``name`` on the task's training windows and score it on every test window (``verbose``: see
-    :func:`fit_on_task`)."""
+def evaluate_on_task(name: str, task: Task, seed: int = 0, verbose: int = 0, *, revin: str | None = None,
+                     channel_independent: bool = False) -> dict:
+    """Fit model ``name`` (in the frame asked for: see :func:`build_model`) on the task's training windows and score
+    it on every test window (``verbose``: see :func:`fit_on_task`)."""
     started = time.perf_counter()
-    model = fit_on_task(build_model(name, task, seed), task, verbose)
+    model = fit_on_task(build_model(name, task, seed, revin=revin, channel_independent=channel_independent), task,
+                        verbose)
     predictions = model.predict(task.test.inputs)
     return {
         "model": name,
+        "variant": variant(revin, channel_independent),
         "data": task.name,
         "lookback": task.lookback,
         "horizon": task.horizon,
@@ -133,16 +175,17 @@ def evaluate_on_task(name: str, task: Task, seed: int = 0, verbose: int = 0) -> 
 
 
 def evaluate(name: str, data: str | os.PathLike, lookback: int = 336, horizon: int = 96, seed: int = 0,
-             calendar: bool = False, **data_options) -> dict:
-    """One row of a results table: ``{model, data, lookback, horizon, mse, mae, windows, seconds}``.
+             calendar: bool = False, *, revin: str | None = None, channel_independent: bool = False,
+             **data_options) -> dict:
+    """One row of a results table: ``{model, variant, data, lookback, horizon, mse, mae, windows, seconds}``.
 
-    ``seconds`` counts building the windows, fitting and predicting. ``calendar`` and ``data_options``
-    (``time_column``, ``columns``, ``targets``, ``split``, ``missing``, ...): see
-    :func:`~attention_book.tasks.make_task`.
+    ``seconds`` counts building the windows, fitting and predicting. ``revin`` and ``channel_independent``: see
+    :func:`build_model`. ``calendar`` and ``data_options`` (``time_column``, ``columns``, ``targets``, ``split``,
+    ``missing``, ...): see :func:`~attention_book.tasks.make_task`.
     """
-    check_model_name(name)  # fail before loading any data
+    check_frame(name, revin, channel_independent)  # fail before loading any data
     started = time.perf_counter()
     task = make_task(data, lookback, horizon, seed=seed, calendar=calendar, **data_options)
-    row = evaluate_on_task(name, task, seed)
+    row = evaluate_on_task(name, task, seed, revin=revin, channel_independent=channel_independent)
     row["seconds"] = round(time.perf_counter() - started, 3)
     return row

@@ -29,6 +29,7 @@ from keras import ops
 from .attention import AttentionPooling, attend, scaled_dot_score
 from .checks import check_float, check_int, check_shape
 from .forecasters import check_sizes, single_shot
+from .frame import InstanceNorm
 from .positions import CalendarEmbedding, PositionEmbedding, SinusoidalPositions
 from .time_features import CALENDAR_CHANNELS
 
@@ -240,18 +241,6 @@ class Patches(keras.layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "patch": self.patch, "stride": self.stride}
-
-
-@keras.saving.register_keras_serializable(package="attention_book")
-class InstanceNorm(keras.layers.Layer):
-    """Per-window normalisation (RevIN without its affine part, Kim et al., 2022): window (B, L, C) ->
-    ``(normalised, mean, std)``, each channel standardised with its own mean and standard deviation over the L
-    steps; mean and std are (B, 1, C). A forecaster undoes it at the output, ``forecast * std + mean``."""
-
-    def call(self, window):
-        mean = ops.mean(window, axis=1, keepdims=True)
-        std = ops.sqrt(ops.var(window, axis=1, keepdims=True) + 1e-5)
-        return (window - mean) / std, mean, std
 
 
 def patch_transformer_forecaster(lookback: int, n_channels: int, horizon: int, n_outputs: int, patch: int = 16,

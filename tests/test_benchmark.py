@@ -1,0 +1,111 @@
+"""The benchmark command: its line-up entries, its resumable results file, its summary table and its errors.
+
+The committed results file itself is checked in ``test_results_file.py``.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from conftest import ett_table, write_rows
+
+from attention_book import benchmark
+from attention_book.benchmark import COLUMNS, Entry, main, parse_entry, read_results, run
+from attention_book.frame import REVIN, parse_variant, variant
+
+ROWS = 20 * 30 * 24  # the 20 months of the standard ETT protocol (12 / 4 / 4), hourly
+
+
+@pytest.fixture
+def ett_csv(tmp_path):
+    return write_rows(tmp_path / "toy.csv", ett_table(ROWS, seed=3))
+
+
+@pytest.mark.parametrize(("revin", "channel_independent"),
+                         [(revin, ci) for revin in (None, *REVIN) for ci in (False, True)])
+def test_variant_labels_parse_back(revin, channel_independent):
+    assert parse_variant(variant(revin, channel_independent)) == (revin, channel_independent)
+
+
+@pytest.mark.parametrize("label", ["", "revin", "revin-max", "ci+ci", "revin-last+revin-mean", "plain+ci", "CI"])
+def test_malformed_variants_are_refused(label):
+    with pytest.raises(ValueError, match=rf"variant: expected plain, ci, revin-MODE or revin-MODE\+ci .*, got "
+                                         rf"'{label.replace('+', '[+]')}'"):
+        parse_variant(label)
+
+
+def test_entries_name_a_model_its_variant_and_its_lookback():
+    assert parse_entry("linear", 336) == Entry("linear", "plain", 336)
+    assert parse_entry(" segment_attention:revin-last+ci@720 ", 336) == Entry("segment_attention", "revin-last+ci",
+                                                                              720)
+    assert parse_entry("itransformer@96", 336) == Entry("itransformer", "plain", 96)
+    with pytest.raises(ValueError, match=r"models: expected entries like name, name:revin-last\+ci or name@336, "
+                                         r"got 'lstm@'"):
+        parse_entry("lstm@", 336)
+    with pytest.raises(ValueError, match=r"models: 'gru': model: expected one of .*, got 'gru'"):
+        parse_entry("gru", 336)
+    with pytest.raises(ValueError, match=r"models: 'linear:revin-last': revin: expected one of the models that "
+                                         r"accept it .*, got 'linear'"):
+        parse_entry("linear:revin-last", 336)
+
+
+def test_the_book_lineup_parses():
+    entries = [parse_entry(text, 336) for text in benchmark.LINEUP]
+    assert len(set(entries)) == len(entries)
+
+
+def test_a_run_writes_every_row_once_and_a_second_run_resumes(ett_csv, tmp_path):
+    said = []
+    entries = [parse_entry(text, 48) for text in ("repeat", "linear", "seasonal@72")]
+    table = run(entries, [24, 12], [0, 1], str(ett_csv), tmp_path / "out", say=said.append)
+    assert list(table.columns) == list(COLUMNS)
+    assert len(table) == 6  # the baselines get seed 0 only
+    assert set(table["seed"]) == {0}
+    assert set(zip(table["model"], table["lookback"], strict=True)) == {("repeat", 48), ("linear", 48),
+                                                                        ("seasonal", 72)}
+    linear = table[table["model"] == "linear"]
+    assert (linear["parameters"] == (48 + 1) * linear["horizon"]).all()  # W (L, H) and the bias
+    assert (table["mse"] > 0).all() and (table["windows"] > 0).all()
+    assert said[0].endswith("0 rows already, 6 to run") and said[-1].startswith("[6/6] seasonal plain L=72 H=12")
+    said.clear()
+    again = run(entries, [24, 12], [0, 1], str(ett_csv), tmp_path / "out", say=said.append)
+    assert said == [f"{tmp_path / 'out' / 'toy.csv'}: 6 rows already, 0 to run"]
+    pd.testing.assert_frame_equal(again, table)
+    text = (tmp_path / "out" / "toy.md").read_text()
+    assert "| linear | plain | 48 |" in text and "H = 12 | H = 24" in text
+    mse = table.set_index(["model", "horizon"]).loc[("linear", 12), "mse"]
+    assert f"{mse:.3f} ± 0.000" in text
+
+
+def test_a_results_file_with_other_columns_is_refused(tmp_path):
+    path = tmp_path / "etth1.csv"
+    path.write_text("model,mse\nlinear,0.37\n")
+    with pytest.raises(ValueError, match=r"out: expected a results file with the columns model, variant, .*, got "
+                                         r"model, mse in "):
+        read_results(path)
+
+
+def test_the_summary_gives_the_mean_and_spread_over_seeds():
+    rows = [dict(zip(COLUMNS, ("lstm", "plain", 96, 96, seed, mse, mse, 10, 5, 1.0, "v", "v", "v"), strict=True))
+            for seed, mse in ((0, 0.4), (1, 0.5), (2, 0.6))]
+    summary = benchmark.summary(pd.DataFrame(rows))
+    assert summary.loc[0, "mse"] == pytest.approx(0.5) and summary.loc[0, "mse_std"] == pytest.approx(0.1)
+    assert summary.loc[0, "seeds"] == 3
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["--horizons", "96,x"], "error: --horizons: expected integers separated by commas, got '96,x'"),
+    (["--seeds", "-1"], "error: --seeds: expected integers separated by commas, got '-1'"),
+    (["--models", "lstm:revin-max"], "error: --models: 'lstm:revin-max': variant: expected plain, ci, revin-MODE"),
+    (["--models", "pointer:ci"], "error: --models: 'pointer:ci': channel_independent: expected one of the models"),
+])
+def test_bad_arguments_exit_2_with_one_line(argv, message, capsys, tmp_path):
+    assert main([*argv, "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(message) and err.count("\n") == 1
+
+
+def test_a_missing_data_file_exits_1_with_one_line(capsys, tmp_path):
+    assert main(["--data", str(tmp_path / "none.csv"), "--models", "repeat", "--out", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: --data: ") and err.count("\n") == 1
