@@ -227,7 +227,7 @@ def test_calendar_flag_on_lag_retrieval_is_a_usage_error(capsys):
 
 # ------------------------------------------------------------------------------- your own CSV: fit and forecast
 
-FIT_KEYS = {"model", "data", "lookback", "horizon", "val", "test", "seconds", "out"}
+FIT_KEYS = {"model", "variant", "data", "lookback", "horizon", "val", "test", "seconds", "out"}
 FORECAST_KEYS = {"model_dir", "data", "out", "plot", "first", "last", "steps", "targets"}
 N_DAYS = 200
 LAST_DAY = pd.Timestamp("2021-03-01") + pd.Timedelta(days=N_DAYS - 1)  # 2021-09-16

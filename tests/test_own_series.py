@@ -234,6 +234,8 @@ def fitted() -> dict:
     series = daily_series()
     forecasters = {name: Forecaster(name, LOOKBACK, HORIZON).fit(series) for name in ("repeat", "seasonal", "linear")}
     forecasters["lstm"] = Forecaster("lstm", LOOKBACK, HORIZON, epochs=2).fit(series)
+    forecasters["framed"] = Forecaster("lstm_attention", LOOKBACK, HORIZON, revin="last", channel_independent=True,
+                                       epochs=2).fit(series)
     return forecasters
 
 
@@ -297,7 +299,7 @@ def test_a_forecast_is_in_the_series_units(fitted):
 
 
 @pytest.mark.parametrize("name, weights", [("repeat", None), ("seasonal", None), ("linear", "linear.npz"),
-                                           ("lstm", "model.keras")])
+                                           ("lstm", "model.keras"), ("framed", "model.keras")])
 def test_save_and_load_give_the_identical_forecast(fitted, name, weights, tmp_path):
     series = daily_series()
     forecaster = fitted[name]
@@ -305,7 +307,8 @@ def test_save_and_load_give_the_identical_forecast(fitted, name, weights, tmp_pa
     assert (folder / CONFIG_FILE).is_file()
     assert sorted(path.name for path in folder.iterdir()) == sorted(filter(None, [CONFIG_FILE, weights]))
     loaded = Forecaster.load(folder)
-    assert (loaded.name, loaded.lookback, loaded.horizon, loaded.season) == (name, LOOKBACK, HORIZON, 7)
+    assert (loaded.name, loaded.lookback, loaded.horizon, loaded.season) == (forecaster.name, LOOKBACK, HORIZON, 7)
+    assert (loaded.revin, loaded.channel_independent) == (forecaster.revin, forecaster.channel_independent)
     assert loaded.layout == forecaster.layout
     assert loaded.scores == forecaster.scores
     before, after = forecaster.forecast(series), loaded.forecast(series)
@@ -315,6 +318,23 @@ def test_save_and_load_give_the_identical_forecast(fitted, name, weights, tmp_pa
     # and a second forecast of the loaded one, on a shorter series, still matches the original
     shorter = daily_series(N_DAYS - 3)
     np.testing.assert_array_equal(loaded.forecast(shorter).to_numpy(), forecaster.forecast(shorter).to_numpy())
+
+
+def test_a_framed_forecaster_reads_each_target_alone(fitted):
+    """Channel independence survives the own-series path: changing target b's history leaves a's forecast as it
+    was (the frame's model reads a with the covariate c only)."""
+    frame = daily_frame()
+    before = fitted["framed"].forecast(frame)
+    frame.loc[frame.index[-LOOKBACK:], "b"] += 3.0
+    after = fitted["framed"].forecast(frame)
+    np.testing.assert_allclose(after["a"], before["a"], rtol=1e-5)
+    assert not np.allclose(after["b"], before["b"])
+    assert fitted["framed"].model.model.name == "lstm_attention_revin_last_ci"
+
+
+def test_a_frame_the_model_does_not_take_is_refused_before_fitting():
+    with pytest.raises(ValueError, match=r"revin: expected one of the models that accept it .*, got 'linear'"):
+        Forecaster("linear", LOOKBACK, HORIZON, revin="last")
 
 
 def test_saving_again_replaces_the_forecaster(fitted, tmp_path):

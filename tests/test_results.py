@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from attention_book.results import PUBLISHED_ETTH1_96, SOURCES, ResultsTable, Row
+from attention_book.results import FAIR_ETTH1, PUBLISHED_ETTH1_96, SOURCES, ResultsTable, Row
 
 # ETTh1, H = 96, test MSE, as in the data README (Zeng et al. 2023, Table 2; Nie et al. 2023, Table 3)
 PUBLISHED_MSE = {
@@ -35,6 +35,22 @@ def test_published_rows():
         assert 0 < row.mae < 1 and 0 < row.mse < 2
         if row.model != "PatchTST/64":
             assert row.source == "zeng2023dlinear"
+
+
+def test_fair_rows_cover_the_four_horizons_and_grow_with_the_horizon():
+    """Every fair-loader row names a known source, and each model's error grows from one horizon to the next (a
+    typo in a retyped number would most likely break the order)."""
+    assert sorted(FAIR_ETTH1) == [96, 192, 336, 720]
+    by_model = {}
+    for horizon, rows in FAIR_ETTH1.items():
+        assert len({row.model for row in rows}) == len(rows)
+        for row in rows:
+            assert row.source in SOURCES and "every test window" in row.note
+            by_model.setdefault(row.model, []).append((horizon, row.mse, row.mae))
+    for model, scores in by_model.items():
+        mses = [mse for _, mse, _ in sorted(scores)]
+        assert mses == sorted(mses), model
+    assert {model for model, scores in by_model.items() if len(scores) == 4} >= {"PatchTST", "DUET", "SegRNN"}
 
 
 def test_published_sources_are_in_the_bibliography():

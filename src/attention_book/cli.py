@@ -77,6 +77,13 @@ def _add_model_options(command, *, lookback: int, horizon: int) -> None:
     command.add_argument("--horizon", type=int, default=horizon, help=f"forecast horizon H (default {horizon})")
     command.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     command.add_argument("--quiet", action="store_true", help="print no training progress on stderr")
+    command.add_argument("--revin", nargs="?", const="last", choices=("last", "mean", "std"),
+                         help="normalise each window's forecast channels and undo it on the forecast: subtract the "
+                              "last value (the default when the option has no value), the mean, or standardise "
+                              f"(std); neural models except {', '.join(UNFRAMED)}")
+    command.add_argument("--channel-independent", action="store_true",
+                         help="one model shared by all forecast channels, each read alone (with the covariates); "
+                              f"neural models except {', '.join(UNFRAMED)}")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -91,13 +98,6 @@ def _parser() -> argparse.ArgumentParser:
              "driven_channels, or your own CSV file with --time-column (or a public data set such as "
              "seattle-weather)",
     )
-    evaluate.add_argument("--revin", nargs="?", const="last", choices=("last", "mean", "std"),
-                          help="normalise each window's forecast channels and undo it on the forecast: subtract the "
-                               "last value (the default when the option has no value), the mean, or standardise "
-                               f"(std); neural models except {', '.join(UNFRAMED)}")
-    evaluate.add_argument("--channel-independent", action="store_true",
-                          help="one model shared by all forecast channels, each read alone (with the covariates); "
-                               f"neural models except {', '.join(UNFRAMED)}")
     evaluate.add_argument("--calendar", action="store_true",
                           help="add hour-of-day and hour-of-week features to the inputs (seq2seq decoders also "
                                "get them for the hours they forecast)")
@@ -229,16 +229,19 @@ def _fit(args) -> dict:
     from .tasks import DEFAULT_SPLIT
 
     forecaster = Forecaster(args.model, args.lookback, args.horizon, split=args.split or DEFAULT_SPLIT,
-                            season=args.season, seed=args.seed)  # checks the sizes before anything is read
+                            season=args.season, seed=args.seed, revin=args.revin,
+                            channel_independent=args.channel_independent)  # checks them before anything is read
     series = _read_series(args)
     _say(args, f"fitting {args.model} (L = {args.lookback}, H = {args.horizon})")
     with _progress_on_stderr():
         forecaster.fit(series, verbose=_verbosity(args))
     folder = forecaster.save(args.out)
     _say(args, f"saved the forecaster in {folder}")
-    return {"model": args.model, "data": args.data, "lookback": args.lookback, "horizon": args.horizon,
-            "val": forecaster.scores["val"], "test": forecaster.scores["test"], "seconds": forecaster.seconds,
-            "out": str(folder)}
+    from .frame import variant
+
+    return {"model": args.model, "variant": variant(args.revin, args.channel_independent), "data": args.data,
+            "lookback": args.lookback, "horizon": args.horizon, "val": forecaster.scores["val"],
+            "test": forecaster.scores["test"], "seconds": forecaster.seconds, "out": str(folder)}
 
 
 def _forecast(args) -> dict:

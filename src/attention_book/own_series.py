@@ -50,15 +50,19 @@ class Forecaster:
         split: three fractions (train, val, test) or two dates (first validation stamp, first test stamp).
         season: the seasonal-naive period in steps (default: from the step, e.g. 7 for daily data).
         seed: seeds the initial weights and the training.
+        revin, channel_independent: put a neural model in the frame of :func:`~attention_book.frame.framed`
+            (see :func:`~attention_book.registry.build_model`).
         **training: overrides of the neural training settings (``epochs``, ``batch_size``, ``patience``,
             ``learning_rate``).
     """
 
     def __init__(self, model: str = "linear", lookback: int = 96, horizon: int = 24, *, split=DEFAULT_SPLIT,
-                 season: int | None = None, seed: int = 0, **training):
-        from .registry import check_model_name
+                 season: int | None = None, seed: int = 0, revin: str | None = None,
+                 channel_independent: bool = False, **training):
+        from .registry import check_frame
 
-        self.name = check_model_name(model)
+        check_frame(model, revin, channel_independent)
+        self.name, self.revin, self.channel_independent = model, revin, channel_independent
         self.lookback = check_int("lookback", lookback)
         self.horizon = check_int("horizon", horizon)
         self.split = split
@@ -81,7 +85,9 @@ class Forecaster:
 
         started = time.perf_counter()
         task = own_task(series, self.lookback, self.horizon, split=self.split, season=self.season)
-        model = fit_on_task(build_model(self.name, task, self.seed, **self.training), task, verbose)
+        model = build_model(self.name, task, self.seed, revin=self.revin,
+                            channel_independent=self.channel_independent, **self.training)
+        model = fit_on_task(model, task, verbose)
         self.model, self.standardizer, self.season = model, task.standardizer, task.season
         self.layout = {
             "time_column": series.time_column, "channels": list(series.channels),
@@ -170,7 +176,8 @@ class Forecaster:
         else:
             weights = None
         config = {
-            "format": FORMAT, "model": self.name, "lookback": self.lookback, "horizon": self.horizon,
+            "format": FORMAT, "model": self.name, "revin": self.revin,
+            "channel_independent": self.channel_independent, "lookback": self.lookback, "horizon": self.horizon,
             "split": [str(part) if not isinstance(part, (int, float)) else part for part in self.split],
             "season": self.season, "seed": self.seed, "training": self.training, **self.layout,
             "standardizer": {"mean": self.standardizer.mean.tolist(), "std": self.standardizer.std.tolist()},
@@ -201,7 +208,8 @@ class Forecaster:
             raise data.DataError(f"{path}: not a complete forecaster description; it lacks {', '.join(absent)}")
         try:
             forecaster = cls(config["model"], config["lookback"], config["horizon"], split=tuple(config["split"]),
-                             season=config["season"], seed=config["seed"], **config["training"])
+                             season=config["season"], seed=config["seed"], revin=config.get("revin"),
+                             channel_independent=config.get("channel_independent", False), **config["training"])
             mean, std = (np.asarray(config["standardizer"][key], dtype=np.float64) for key in ("mean", "std"))
         except (ValueError, TypeError, KeyError) as error:
             raise data.DataError(f"{path}: a value is not what a saved forecaster holds ({error})") from None
