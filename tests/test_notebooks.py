@@ -75,6 +75,7 @@ def test_first_code_cell_is_the_colab_install_cell(path):
     assert "google.colab" in first, "the first code cell must install the package in Colab only"
     assert f"git+{CONFIG['repository']['url']}" in first, "the Colab cell must install from _config.yml's URL"
     assert not code_cells(load(path))[0]["outputs"], "the Colab cell prints nothing outside Colab"
+    assert "hide-input" in code_cells(load(path))[0]["metadata"].get("tags", []), "the page folds the Colab cell"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)

@@ -31,16 +31,24 @@ COLUMNS = ("model", "variant", "lookback", "horizon", "seed", "mse", "mae", "win
 #: The columns that name a row: a row with the same values is not run again.
 KEY = ("model", "variant", "lookback", "horizon", "seed")
 
-#: The book's line-up on ETTh1: the baselines, and every neural model plain and in the frame.
+#: The book's line-up on ETTh1: the baselines, and each chapter's neural models plain, with instance normalisation
+#: (``revin-last``) and with channel independence too (``revin-last+ci``). The point-wise models that read a
+#: window step by step for H steps (Bahdanau, the point-wise Transformer) run at L = 96, as in their chapters.
 LINEUP = (
-    "repeat", "seasonal", "linear",
-    "lstm", "lstm:revin-last+ci",
-    "segment_rnn:revin-last+ci", "segment_attention:revin-last+ci",
-    "ff_attention", "ff_attention:revin-last+ci",
-    "lstm_attention", "lstm_attention:revin-last+ci",
-    "bahdanau", "bahdanau:revin-last+ci",
-    "transformer", "transformer:revin-last+ci",
-    "patch_transformer", "itransformer@96",
+    "repeat", "seasonal", "linear", "linear@96", "linear@720",
+    # chapter 2: recurrent networks
+    "lstm", "lstm:revin-last", "segment_rnn", "segment_rnn:revin-last", "segment_rnn:revin-last+ci",
+    # chapter 3: attention over the encoder's states
+    "lstm_attention", "lstm_attention:revin-last", "lstm_attention:revin-last+ci",
+    "ff_attention", "ff_attention:revin-last", "ff_attention:revin-last+ci",
+    "segment_attention", "segment_attention:revin-last", "segment_attention:revin-last+ci",
+    "segment_attention:revin-last+ci@720",
+    # chapter 4: encoder-decoder with attention
+    "bahdanau@96", "bahdanau:revin-last@96", "bahdanau:revin-last+ci@96",
+    # chapter 5: Transformers
+    "transformer@96", "transformer:revin-last@96", "transformer:revin-last+ci@96", "patch_transformer",
+    # chapter 7: attention across channels
+    "itransformer@96",
 )
 
 _ENTRY = re.compile(r"^(?P<model>[a-z_0-9]+)(?::(?P<variant>[a-z0-9+-]+))?(?:@(?P<lookback>\d+))?$")
