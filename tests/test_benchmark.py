@@ -5,12 +5,17 @@ The committed results file itself is checked in ``test_results_file.py``.
 
 from __future__ import annotations
 
+import io
+import urllib.error
+from pathlib import Path
+
 import pandas as pd
 import pytest
 from conftest import ett_table, write_rows
 
 from attention_book import benchmark
 from attention_book.benchmark import COLUMNS, Entry, main, parse_entry, read_results, run
+from attention_book.data import DataError
 from attention_book.frame import REVIN, parse_variant, variant
 
 ROWS = 20 * 30 * 24  # the 20 months of the standard ETT protocol (12 / 4 / 4), hourly
@@ -109,3 +114,45 @@ def test_a_missing_data_file_exits_1_with_one_line(capsys, tmp_path):
     assert main(["--data", str(tmp_path / "none.csv"), "--models", "repeat", "--out", str(tmp_path)]) == 1
     err = capsys.readouterr().err
     assert err.startswith("error: --data: ") and err.count("\n") == 1
+
+
+def test_the_repository_of_the_results_is_the_book_s(tmp_path):
+    import yaml
+
+    config = yaml.safe_load((Path(__file__).resolve().parents[1] / "_config.yml").read_text())
+    assert config["repository"]["url"] == f"https://github.com/{benchmark.REPOSITORY}"
+
+
+def test_results_come_from_the_clone_else_from_a_download_into_the_cache(tmp_path, monkeypatch, isolated_cache):
+    """No clone: the file is downloaded once (faked here) and then read from the cache; offline, one clear error."""
+    monkeypatch.setattr(benchmark, "CLONE_RESULTS", tmp_path / "no-clone")
+    with pytest.raises(DataError, match=r"etth1.csv: no results file in .* and download=False"):
+        benchmark.load_results("ETTh1", download=False)
+    def offline(url, timeout):
+        raise urllib.error.URLError("no network")
+
+    monkeypatch.setattr("urllib.request.urlopen", offline)
+    with pytest.raises(DataError, match=r"could not download https://raw.githubusercontent.com/attention-book/"
+                                        r"attention-book/main/results/etth1.csv \(.*no network.*\); clone the book's"):
+        benchmark.load_results("ETTh1")
+    assert not (isolated_cache / "results" / "etth1.csv").exists()
+    rows = ",".join(COLUMNS) + "\nlinear,plain,336,96,0,0.37,0.39,2785,32592,1.0,0.1.0,2.19.0,3.10.0\n"
+    fetched = []
+
+    class Response(io.BytesIO):
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+    def fake_urlopen(url, timeout):
+        fetched.append(url)
+        return Response(rows.encode())
+
+    monkeypatch.setattr("urllib.request.urlopen", fake_urlopen)
+    first = benchmark.load_results("ETTh1")
+    second = benchmark.load_results("ETTh1")
+    assert len(fetched) == 1 and (isolated_cache / "results" / "etth1.csv").is_file()
+    assert first.loc[0, "mse"] == 0.37 and second.equals(first)
+

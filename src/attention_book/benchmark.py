@@ -15,15 +15,18 @@ without a variant the model runs plain, without a look-back at ``--lookback``. :
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import sys
 import time
+import urllib.error
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from .data import DataError
+from .data import DataError, cache_dir
 
 #: The columns of the results file, in order.
 COLUMNS = ("model", "variant", "lookback", "horizon", "seed", "mse", "mae", "windows", "parameters",
@@ -128,6 +131,40 @@ def read_results(path: Path) -> pd.DataFrame:
         raise ValueError(f"out: expected a results file with the columns {', '.join(COLUMNS)}, got "
                          f"{', '.join(map(str, table.columns))} in {path}")
     return table
+
+
+#: The book's repository (``owner/name``, as in ``_config.yml``; a test checks), whose ``results/`` folder holds
+#: the committed results files.
+REPOSITORY = "attention-book/attention-book"
+RESULTS_URL = f"https://raw.githubusercontent.com/{REPOSITORY}/main/results/"
+#: The ``results/`` folder of a clone, when the package runs from one (an editable install, as ``make`` sets up).
+CLONE_RESULTS = Path(__file__).resolve().parents[2] / "results"
+
+
+def load_results(data: str = "ETTh1", *, download: bool = True) -> pd.DataFrame:
+    """The committed benchmark results for ``data`` (see :data:`COLUMNS`): the clone's ``results/<data>.csv`` when
+    the package runs from a clone, else a copy downloaded from the book's repository into the cache (a chapter
+    opened alone in Colab), else a :class:`~attention_book.data.DataError` that says where to get the file."""
+    filename = f"{str(data).lower()}.csv"
+    local = CLONE_RESULTS / filename
+    if local.is_file():
+        return read_results(local)
+    cached = cache_dir() / "results" / filename
+    if not cached.is_file():
+        if not download:
+            raise DataError(f"{filename}: no results file in {CLONE_RESULTS} or {cached.parent}, and download=False")
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            with urllib.request.urlopen(RESULTS_URL + filename, timeout=60) as response:
+                content = response.read()
+        except (urllib.error.URLError, OSError) as error:
+            raise DataError(f"could not download {RESULTS_URL + filename} ({error}); clone the book's repository "
+                            f"(github.com/{REPOSITORY}) and install it with 'make', or put the file in "
+                            f"{cached.parent}") from None
+        partial = cached.with_suffix(".partial")
+        partial.write_bytes(content)
+        os.replace(partial, cached)
+    return read_results(cached)
 
 
 def summary(table: pd.DataFrame) -> pd.DataFrame:
