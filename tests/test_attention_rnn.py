@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from attention_book import set_seed
+from attention_book.attention import AttentionPooling
 from attention_book.attention_rnn import (
     AttentionRNN,
     attention_rnn_forecaster,
@@ -141,6 +142,36 @@ def test_ff_attention_without_positions_ignores_the_order_of_the_steps():
     assert "positions" in [layer.name for layer in with_positions.layers]
 
 
+@pytest.mark.parametrize("queries", [1, 3])
+def test_ff_attention_equals_numpy_with_one_or_several_lookup_vectors(queries):
+    """Embed each step, add its position, let each learned lookup vector pool with the additive score, and read
+    the contexts side by side: by hand."""
+    model = ff_attention_forecaster(10, 2, 4, 2, units=6, queries=queries)
+    model.get_layer("positions").set_weights([rand((10, 6), seed=5, scale=0.3)])
+    inputs = rand((3, 10, 2), seed=6)
+    kernel, bias = model.get_layer("embedding").get_weights()
+    readout = model.get_layer("readout")
+    lookups = np.asarray(readout.query)  # (1, queries, d)
+    score = readout.score
+    embedded = np.tanh(inputs @ kernel + bias) + model.get_layer("positions").get_weights()[0]
+    weights = softmax(attention_scores("additive", embedded, np.repeat(lookups, 3, axis=0),
+                                       (np.asarray(score.values_kernel), np.asarray(score.query_kernel),
+                                        np.asarray(score.score_vector))))  # (B, queries, L)
+    contexts = (weights @ embedded).reshape(3, queries * 6)
+    head_kernel, head_bias = model.get_layer("head").get_weights()
+    expected = (contexts @ head_kernel + head_bias).reshape(3, 4, 2)
+    np.testing.assert_allclose(model.predict(inputs, verbose=0), expected, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(layer_weights(model, inputs), weights, rtol=1e-4, atol=1e-6)
+
+
+def test_several_lookup_vectors_need_a_learned_query():
+    with pytest.raises(ValueError, match="queries: only learned lookup vectors are counted here, so expected 1 "
+                                         "without learned_query, got 2"):
+        AttentionPooling("dot", queries=2)
+    with pytest.raises(ValueError, match="queries: expected an integer >= 1"):
+        ff_attention_forecaster(8, 1, 2, 1, queries=0)
+
+
 @pytest.mark.parametrize("attention", [True, False])
 def test_the_segment_forecaster_equals_numpy(attention):
     """Cut into segments, embed, GRU over the segments, (attend from the last state), head: by hand."""
@@ -172,7 +203,8 @@ def test_the_segment_forecaster_needs_whole_segments():
 
 
 def test_registered_in_the_command_line():
-    assert {"attention_rnn", "lstm_attention", "ff_attention", "segment_rnn", "segment_attention"} <= set(REGISTRY)
+    assert {"attention_rnn", "lstm_attention", "ff_attention", "ff_attention_multi", "segment_rnn",
+            "segment_attention"} <= set(REGISTRY)
 
 
 # ----------------------------------------------------------------------------------------------- bad inputs

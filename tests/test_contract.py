@@ -64,6 +64,8 @@ CASES = {
     "AttentionPooling": Case(lambda: attention.AttentionPooling("additive", 8), ((2, 6, 4), (2, 3, 5))),
     "AttentionPooling, learned query": Case(lambda: attention.AttentionPooling("general", learned_query=True),
                                             ((2, 6, 4),)),
+    "AttentionPooling, learned queries": Case(lambda: attention.AttentionPooling("additive", 5, learned_query=True,
+                                                                                 queries=3), ((2, 6, 4),)),
     "HandRNN": Case(lambda: rnn.HandRNN(5), ((2, 7, 3),), causal=0),
     "AttentionRNN": Case(lambda: attention_rnn.AttentionRNN(5, score="general"), ((2, 7, 3),), causal=0),
     "PositionEmbedding": Case(positions.PositionEmbedding, ((2, 7, 3),), causal=0),

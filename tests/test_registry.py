@@ -113,8 +113,9 @@ def test_build_model_uses_the_task():
 
 def test_build_model_unknown_name():
     task = make_task("lag_retrieval", 20, 1)
-    names = ("attention_rnn, bahdanau, ff_attention, itransformer, linear, lstm, lstm_attention, luong, "
-             "patch_transformer, pointer, repeat, rnn, seasonal, segment_attention, segment_rnn, seq2seq, transformer")
+    names = ("attention_rnn, bahdanau, ff_attention, ff_attention_multi, itransformer, linear, lstm, lstm_attention, "
+             "luong, patch_transformer, pointer, repeat, rnn, seasonal, segment_attention, segment_rnn, seq2seq, "
+             "transformer")
     with pytest.raises(ValueError, match=f"model: expected one of {names}, got 'gru'"):
         build_model("gru", task)
 

@@ -208,16 +208,18 @@ class AttentionPooling(keras.layers.Layer):
     Args:
         score: one of ``"dot"``, ``"scaled_dot"``, ``"general"``, ``"additive"``.
         units: width of the additive score's hidden layer (only for ``score="additive"``).
-        learned_query: if True, the layer owns one trainable lookup vector of the values' width and is called
+        learned_query: if True, the layer owns trainable lookup vectors of the values' width and is called
             with the values alone: feed-forward attention (Raffel & Ellis, 2015).
+        queries: how many learned lookup vectors (only with ``learned_query``); each pools the values on its own.
 
     Call arguments: ``values`` (B, T, d_v); ``query`` (B, Tq, d_q) unless ``learned_query``; ``mask`` (optional).
 
     Returns:
-        ``(context, weights)``: (B, Tq, d_v) and (B, Tq, T); Tq = 1 with a learned query.
+        ``(context, weights)``: (B, Tq, d_v) and (B, Tq, T); Tq = ``queries`` with learned lookup vectors.
     """
 
-    def __init__(self, score: str = "scaled_dot", units: int | None = None, learned_query: bool = False, **kwargs):
+    def __init__(self, score: str = "scaled_dot", units: int | None = None, learned_query: bool = False,
+                 queries: int = 1, **kwargs):
         super().__init__(**kwargs)
         if score not in SCORES:
             raise ValueError(f"score: expected one of {', '.join(SCORES)}, got {score!r}")
@@ -226,12 +228,17 @@ class AttentionPooling(keras.layers.Layer):
         elif units is not None:
             raise ValueError(f"units: only the additive score has a width, got units={units!r} for score={score!r}")
         self.score_name, self.units, self.learned_query = score, units, bool(learned_query)
+        self.queries = check_int("queries", queries)
+        if self.queries > 1 and not self.learned_query:
+            raise ValueError(f"queries: only learned lookup vectors are counted here, so expected 1 without "
+                             f"learned_query, got {queries}")
         self.score = make_score(score, units, layer_name="score")
 
     def build(self, values_shape, query_shape=None, mask_shape=None):
         if self.learned_query:
-            self.query = self.add_weight(shape=(1, 1, values_shape[-1]), initializer="glorot_uniform", name="query")
-            query_shape = (values_shape[0], 1, values_shape[-1])
+            self.query = self.add_weight(shape=(1, self.queries, values_shape[-1]), initializer="glorot_uniform",
+                                         name="query")
+            query_shape = (values_shape[0], self.queries, values_shape[-1])
         if query_shape is None:
             raise ValueError("query: expected a lookup tensor (B, Tq, d_q), got None; pass one or use learned_query")
         if isinstance(self.score, keras.layers.Layer):
@@ -248,12 +255,12 @@ class AttentionPooling(keras.layers.Layer):
         return attend(values, query, self.score, mask)
 
     def compute_output_shape(self, values_shape, query_shape=None, mask_shape=None):
-        n_queries = 1 if self.learned_query else query_shape[1]
+        n_queries = self.queries if self.learned_query else query_shape[1]
         return (values_shape[0], n_queries, values_shape[2]), (values_shape[0], n_queries, values_shape[1])
 
     def get_config(self):
         return {**super().get_config(), "score": self.score_name, "units": self.units,
-                "learned_query": self.learned_query}
+                "learned_query": self.learned_query, "queries": self.queries}
 
 
 def causal_mask(length: int):

@@ -16,7 +16,7 @@ weights of their read-out (or of the attending RNN) for given windows, so that t
 * :func:`lstm_attention_forecaster` -- the common variant: an LSTM reads the window, and its last state looks at
   all its states (attention pooling).
 * :func:`ff_attention_forecaster` -- feed-forward attention (Raffel & Ellis, 2015): every input step is embedded
-  on its own, and a learned lookup vector pools the embeddings. No recurrence at all.
+  on its own, and a learned lookup vector (or several) pools the embeddings. No recurrence at all.
 * :func:`segment_forecaster` -- a GRU that reads the window a segment of steps at a time (SegRNN, Lin et al.,
   2023), with or without the read-out's attention over its segment states: L / 24 recurrent steps instead of L.
 
@@ -193,18 +193,19 @@ def lstm_attention_forecaster(lookback: int, n_channels: int, horizon: int, n_ou
 
 
 def ff_attention_forecaster(lookback: int, n_channels: int, horizon: int, n_outputs: int, units: int = 32,
-                            positions: bool = True) -> keras.Model:
+                            positions: bool = True, queries: int = 1) -> keras.Model:
     """Feed-forward attention: each step is embedded alone, e_t = tanh(W x_t + b) (+ a learned embedding of its
-    position when ``positions``), and a learned lookup vector pools the embeddings with the additive score:
-    (B, L, C) -> (B, H, C_out)."""
+    position when ``positions``), and ``queries`` learned lookup vectors each pool the embeddings with the additive
+    score; the head reads the ``queries`` contexts side by side: (B, L, C) -> (B, H, C_out)."""
     check_sizes(lookback, n_channels, horizon, n_outputs)
-    units = check_int("units", units)
+    units, queries = check_int("units", units), check_int("queries", queries)
     inputs = keras.Input((lookback, n_channels), name="window")
     embedded = keras.layers.Dense(units, activation="tanh", name="embedding")(inputs)  # (B, L, d)
     if positions:
         embedded = PositionEmbedding(name="positions")(embedded)
-    context, _ = AttentionPooling("additive", units, learned_query=True, name="readout")(embedded)
-    return _forecaster(inputs, context[:, 0], horizon, n_outputs, "ff_attention")
+    context, _ = AttentionPooling("additive", units, learned_query=True, queries=queries, name="readout")(embedded)
+    summary = ops.reshape(context, (-1, queries * units))  # (B, queries * d)
+    return _forecaster(inputs, summary, horizon, n_outputs, "ff_attention")
 
 
 def segment_forecaster(lookback: int, n_channels: int, horizon: int, n_outputs: int, units: int = 64,

@@ -47,6 +47,7 @@ LINEUP = (
     # chapter 3: attention over the encoder's states
     "lstm_attention", "lstm_attention:revin-last", "lstm_attention:revin-last+ci",
     "ff_attention", "ff_attention:revin-last", "ff_attention:revin-last+ci",
+    "ff_attention_multi", "ff_attention_multi:revin-last", "ff_attention_multi:revin-last+ci",
     "segment_attention", "segment_attention:revin-last", "segment_attention:revin-last+ci",
     "segment_attention:revin-last+ci@720",
     # chapter 4: encoder-decoder with attention

@@ -71,6 +71,8 @@ REGISTRY = {
                             units=32, score="general"),
     "lstm_attention": Neural(attention_rnn.lstm_attention_forecaster, units=32),
     "ff_attention": Neural(attention_rnn.ff_attention_forecaster, units=32),
+    # Eight learned lookup vectors instead of one: the head reads eight weighted averages of the window.
+    "ff_attention_multi": Neural(attention_rnn.ff_attention_forecaster, units=32, queries=8),
     # A GRU over segments of a day (SegRNN): 14 recurrent steps for L = 336, so that long windows stay affordable.
     "segment_rnn": Neural(attention_rnn.segment_forecaster, units=64, segment=24, attention=False),
     "segment_attention": Neural(attention_rnn.segment_forecaster, units=64, segment=24),
