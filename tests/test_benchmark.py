@@ -156,3 +156,29 @@ def test_results_come_from_the_clone_else_from_a_download_into_the_cache(tmp_pat
     assert len(fetched) == 1 and (isolated_cache / "results" / "etth1.csv").is_file()
     assert first.loc[0, "mse"] == 0.37 and second.equals(first)
 
+
+
+def _rows(*settings):
+    """Results rows from (model, variant, lookback, horizon, seed, mse)."""
+    return pd.DataFrame([dict(zip(COLUMNS, (*setting, 0.5, 2785, 10, 1.0, "0", "2", "3"), strict=True))
+                         for setting in settings], columns=list(COLUMNS))
+
+
+def test_the_mse_by_horizon_has_one_line_per_setting_and_one_column_per_horizon():
+    rows = _rows(("linear", "plain", 336, 96, 0, 0.37), ("linear", "plain", 336, 192, 0, 0.404),
+                 ("lstm", "revin-last", 336, 96, 0, 0.46), ("lstm", "revin-last", 336, 96, 1, 0.48))
+    grid = benchmark.mse_by_horizon(rows)
+    assert list(grid.columns) == [96, 192]
+    assert grid.loc[("linear", "plain", 336)].tolist() == ["0.370", "0.404"]
+    assert grid.loc[("lstm", "revin-last", 336)].tolist() == ["0.470 ± 0.014", ""]
+    text = benchmark.markdown_table(grid)
+    assert text.splitlines()[0] == "| model | variant | lookback | 96 | 192 |"
+    assert text.splitlines()[3] == "| lstm | revin-last | 336 | 0.470 ± 0.014 |  |"
+
+
+def test_the_pareto_front_keeps_the_points_nothing_beats_on_both():
+    costs, errors = [1, 2, 3, 3, 10], [0.5, 0.4, 0.45, 0.4, 0.3]
+    assert benchmark.pareto_front(costs, errors) == [True, True, False, False, True]
+    assert benchmark.pareto_front([1, 1], [0.5, 0.5]) == [True, True]  # ties beat nobody
+    with pytest.raises(ValueError, match=r"errors: expected one per cost \(2\), got 1"):
+        benchmark.pareto_front([1, 2], [0.5])

@@ -206,6 +206,36 @@ def markdown(table: pd.DataFrame, title: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+def mse_by_horizon(table: pd.DataFrame) -> pd.DataFrame:
+    """Test MSE by horizon, for reading: one row per model, variant and look-back (in the file's order), one
+    column per horizon, each cell ``mean ± std`` over the seeds, or the mean alone for one run; ``""`` where the
+    setting was not run."""
+    rows = summary(table)
+    rows = rows.assign(cell=[f"{row.mse:.3f} ± {row.mse_std:.3f}" if row.seeds > 1 else f"{row.mse:.3f}"
+                             for row in rows.itertuples()])
+    grid = rows.pivot_table(index=["model", "variant", "lookback"], columns="horizon", values="cell",
+                            aggfunc="first", sort=False)
+    return grid.reindex(columns=sorted(grid.columns)).fillna("")
+
+
+def markdown_table(frame: pd.DataFrame) -> str:
+    """A table of strings or numbers as Markdown, its index as the first columns (no extra package needed)."""
+    frame = frame.reset_index()
+    lines = ["| " + " | ".join(map(str, frame.columns)) + " |", "|" + "---|" * frame.shape[1]]
+    lines += ["| " + " | ".join(map(str, row)) + " |" for row in frame.itertuples(index=False)]
+    return "\n".join(lines) + "\n"
+
+
+def pareto_front(costs, errors) -> list[bool]:
+    """For points (cost, error), whether each is on the Pareto front: no other point is at least as cheap and
+    at least as accurate, and strictly better in one of the two. Lengths must agree."""
+    costs, errors = list(costs), list(errors)
+    if len(costs) != len(errors):
+        raise ValueError(f"errors: expected one per cost ({len(costs)}), got {len(errors)}")
+    points = list(zip(costs, errors, strict=True))
+    return [not any(c <= cost and e <= error and (c < cost or e < error) for c, e in points) for cost, error in points]
+
+
 def _seeds_for(entry: Entry, seeds) -> list[int]:
     from .registry import REGISTRY, Neural
 
