@@ -22,16 +22,32 @@ def test_attention_weights_bytes_are_what_the_layer_really_returns(length, heads
 
 
 @timing
-def test_compare_with_keras_times_both_layers_on_the_same_shapes():
+def test_compare_with_keras_times_the_same_computation_in_both_layers(monkeypatch):
+    """The two timed calls give the same attention output (same weights, same inputs), and the row reports
+    their times and ratio."""
+    import numpy as np
+
+    outputs, fake_seconds = [], iter([0.2, 0.1])
+
+    def timed(function, repeats):
+        outputs.append(function())
+        return next(fake_seconds)
+
+    monkeypatch.setattr(bench, "_timed", timed)
     row = bench.compare_with_keras(batch=2, length=8, d_model=8, heads=2, repeats=1)
-    assert row["book"] > 0 and row["keras"] > 0
-    assert row["ratio"] == pytest.approx(row["book"] / row["keras"])
+    np.testing.assert_allclose(outputs[0], outputs[1], rtol=1e-5, atol=1e-6)
+    assert outputs[0].shape == (2, 8, 8)
+    assert (row["book"], row["keras"], row["ratio"]) == (0.2, 0.1, pytest.approx(2.0))
+    assert (row["batch"], row["length"], row["d_model"], row["heads"]) == (2, 8, 8, 2)
 
 
 @timing
 @pytest.mark.parametrize("layer", ["attention", "lstm"])
-def test_forward_seconds_of_each_layer(layer):
-    assert bench.forward_seconds(layer, 16, d_model=8, heads=2, repeats=1) > 0
+def test_forward_seconds_grow_with_the_length(layer):
+    """The time measured is the layer's computation: 64 times the steps cost more (the fastest of 3 calls)."""
+    short = bench.forward_seconds(layer, 16, d_model=8, heads=2, repeats=3)
+    long = bench.forward_seconds(layer, 1024, d_model=8, heads=2, repeats=3)
+    assert 0 < short < long
 
 
 def test_forward_seconds_rejects_unknown_layers():
