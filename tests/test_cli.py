@@ -173,7 +173,7 @@ def test_calendar_flag_reaches_the_task(capsys, monkeypatch):
         seen["make_task"] = options.get("calendar")
         return real_make_task(data_name, lookback, horizon, **options)
 
-    def fake_evaluate_on_task(name, task, seed=0, verbose=0, revin=None, channel_independent=False):
+    def fake_evaluate_on_task(name, task, seed=0, verbose=0, revin=None, channel_independent=False, sizes=None):
         seen.update(name=name, task=task.calendar)
         return {"model": name}
 
@@ -190,7 +190,7 @@ def test_frame_flags_reach_the_registry(capsys, monkeypatch):
 
     seen = []
 
-    def fake_evaluate_on_task(name, task, seed=0, verbose=0, revin=None, channel_independent=False):
+    def fake_evaluate_on_task(name, task, seed=0, verbose=0, revin=None, channel_independent=False, sizes=None):
         seen.append((name, revin, channel_independent))
         return {"model": name}
 
@@ -216,6 +216,23 @@ def test_a_frame_a_model_does_not_take_is_a_usage_error_before_any_data_is_read(
     assert code == 2
     err = capsys.readouterr().err
     assert err.startswith(message) and err.count("\n") == 1
+
+
+def test_sizes_reach_the_registry(capsys, monkeypatch):
+    from attention_book import registry
+
+    seen = []
+
+    def fake_evaluate_on_task(name, task, seed=0, verbose=0, revin=None, channel_independent=False, sizes=None):
+        seen.append(sizes)
+        return {"model": name}
+
+    monkeypatch.setattr(registry, "evaluate_on_task", fake_evaluate_on_task)
+    argv = ["evaluate", "--model", "segment_attention", "--data", "seasonal_mix", "--lookback", "168"]
+    for flags in ([], ["--sizes", "segment=7"], ["--sizes", " segment = 7 , units=8,score=general,attention=false"]):
+        assert cli.main(argv + flags) == 0
+    assert seen == [None, {"segment": 7}, {"segment": 7, "units": 8, "score": "general", "attention": False}]
+    assert cli._sizes("units=1e1,score=2.5,attention=True") == {"units": 10.0, "score": 2.5, "attention": True}
 
 
 def test_calendar_flag_on_lag_retrieval_is_a_usage_error(capsys):
@@ -439,6 +456,23 @@ BAD_INPUTS = {
                         "red"], 2, ["--colour"]),
     "unknown option, forecast": (["forecast", "--model-dir", "{model}", "--data", "{data}", "--out", "{out}",
                                   "--steps", "3"], 2, ["--steps"]),
+    "a size the model does not take": (["evaluate", "--data", "{data}", *OWN, "--model", "segment_attention",
+                                        "--sizes", "segmnt=7", *SIZES],
+                                       2, ["--sizes: expected names among units, segment,", "'segmnt'"]),
+    "sizes for a baseline, fit": (["fit", "--data", "{data}", *OWN, "--model", "linear", "--sizes", "units=8",
+                                   *SIZES, "--out", "{empty}/x"], 2, ["--sizes: expected none for linear"]),
+    "sizes without a value": (["fit", "--data", "{data}", *OWN, "--model", "segment_attention", "--sizes",
+                               "segment", *SIZES, "--out", "{empty}/x"], 2, ["--sizes", "NAME=VALUE", "'segment'"]),
+    "a size given twice": (["evaluate", "--data", "{data}", *OWN, "--model", "segment_attention", "--sizes",
+                            "segment=7,segment=14", *SIZES], 2, ["--sizes", "each name once"]),
+    "a size the builder refuses": (["evaluate", "--data", "{data}", *OWN, "--model", "segment_attention",
+                                    "--sizes", "segment=0", *SIZES, "--quiet"],
+                                   2, ["--sizes segment: expected an integer >= 1, got 0"]),
+    "a segment that does not divide the lookback, fit": (["fit", "--data", "{data}", *OWN, "--model",
+                                                           "segment_attention", "--sizes", "segment=5", *SIZES,
+                                                           "--out", "{empty}/x", "--quiet"],
+                                                          2, ["--lookback: expected a multiple of the segment "
+                                                              "length 5, got 28"]),
 }
 
 
@@ -465,6 +499,26 @@ def test_a_gap_is_filled_with_missing_interpolate(capsys, own_files, tmp_path):
     assert one_json_line(out)["test"]["windows"] == int(0.2 * N_DAYS) - 7 + 1  # the gap's days count as rows
     code, out, err = run_main(["forecast", "--model-dir", str(folder), "--data", own_files["gap"], "--missing",
                                "interpolate", "--out", str(tmp_path / "fc.csv")], capsys)
+    assert code == 0, err
+    check_forecast_csv(tmp_path / "fc.csv", "day,a,b", LAST_DAY, "D", 7)
+
+
+def test_fit_with_sizes_saves_them_and_the_forecast_uses_them(capsys, own_files, tmp_path):
+    """The own-series chapter's command: the segment model in the frame with segments of a week."""
+    from attention_book.own_series import Forecaster
+
+    folder = tmp_path / "weekly"
+    code, out, err = run_main(["fit", "--data", own_files["data"], *OWN, "--model", "segment_attention", "--revin",
+                               "--channel-independent", "--sizes", "segment=7,units=8", *SIZES, "--out",
+                               str(folder), "--quiet"], capsys)
+    assert code == 0, err
+    assert one_json_line(out)["variant"] == "revin-last+ci"
+    assert json.loads((folder / "forecaster.json").read_text(encoding="utf-8"))["sizes"] == {"segment": 7, "units": 8}
+    loaded = Forecaster.load(folder)
+    inner = loaded.model.model.get_layer("segment_attention")
+    assert tuple(inner.get_layer("embedding").kernel.shape) == (7 * 2, 8)  # a week of one target and c
+    code, out, err = run_main(["forecast", "--model-dir", str(folder), "--data", own_files["data"], "--out",
+                               str(tmp_path / "fc.csv"), "--quiet"], capsys)
     assert code == 0, err
     check_forecast_csv(tmp_path / "fc.csv", "day,a,b", LAST_DAY, "D", 7)
 

@@ -5,6 +5,7 @@ windows.date_borders), on small synthetic tables and the real Seattle weather ta
 from __future__ import annotations
 
 import json
+import re
 
 import matplotlib
 
@@ -236,6 +237,8 @@ def fitted() -> dict:
     forecasters["lstm"] = Forecaster("lstm", LOOKBACK, HORIZON, epochs=2).fit(series)
     forecasters["framed"] = Forecaster("lstm_attention", LOOKBACK, HORIZON, revin="last", channel_independent=True,
                                        epochs=2).fit(series)
+    forecasters["weekly"] = Forecaster("segment_attention", LOOKBACK, HORIZON, revin="last", channel_independent=True,
+                                       sizes={"segment": 7, "units": 8}, epochs=2).fit(series)
     return forecasters
 
 
@@ -299,7 +302,8 @@ def test_a_forecast_is_in_the_series_units(fitted):
 
 
 @pytest.mark.parametrize("name, weights", [("repeat", None), ("seasonal", None), ("linear", "linear.npz"),
-                                           ("lstm", "model.keras"), ("framed", "model.keras")])
+                                           ("lstm", "model.keras"), ("framed", "model.keras"),
+                                           ("weekly", "model.keras")])
 def test_save_and_load_give_the_identical_forecast(fitted, name, weights, tmp_path):
     series = daily_series()
     forecaster = fitted[name]
@@ -309,6 +313,7 @@ def test_save_and_load_give_the_identical_forecast(fitted, name, weights, tmp_pa
     loaded = Forecaster.load(folder)
     assert (loaded.name, loaded.lookback, loaded.horizon, loaded.season) == (forecaster.name, LOOKBACK, HORIZON, 7)
     assert (loaded.revin, loaded.channel_independent) == (forecaster.revin, forecaster.channel_independent)
+    assert loaded.sizes == forecaster.sizes
     assert loaded.layout == forecaster.layout
     assert loaded.scores == forecaster.scores
     before, after = forecaster.forecast(series), loaded.forecast(series)
@@ -335,6 +340,45 @@ def test_a_framed_forecaster_reads_each_target_alone(fitted):
 def test_a_frame_the_model_does_not_take_is_refused_before_fitting():
     with pytest.raises(ValueError, match=r"revin: expected one of the models that accept it .*, got 'linear'"):
         Forecaster("linear", LOOKBACK, HORIZON, revin="last")
+
+
+def test_sizes_reach_the_model_and_are_saved(fitted, tmp_path):
+    """Segments of a week, d = 8: the inner model embeds 7 days of one target and the covariate c (7 * 2 values)
+    into 8 numbers; forecaster.json keeps the sizes, and the loaded forecaster has them."""
+    forecaster = fitted["weekly"]
+    inner = forecaster.model.model.get_layer("segment_attention")
+    assert tuple(inner.get_layer("embedding").kernel.shape) == (7 * 2, 8)
+    folder = forecaster.save(tmp_path / "saved")
+    assert json.loads((folder / CONFIG_FILE).read_text(encoding="utf-8"))["sizes"] == {"segment": 7, "units": 8}
+    assert Forecaster.load(folder).sizes == {"segment": 7, "units": 8}
+    assert Forecaster("linear", LOOKBACK, HORIZON).sizes == {}
+
+
+def test_a_forecaster_saved_before_sizes_existed_still_loads(fitted, tmp_path):
+    series = daily_series()
+    for name in ("linear", "framed"):
+        folder = fitted[name].save(tmp_path / name)
+        path = folder / CONFIG_FILE
+        path.write_text(without("sizes")(json.loads(path.read_text(encoding="utf-8"))), encoding="utf-8")
+        loaded = Forecaster.load(folder)
+        assert loaded.sizes == {}
+        np.testing.assert_array_equal(loaded.forecast(series).to_numpy(), fitted[name].forecast(series).to_numpy())
+
+
+@pytest.mark.parametrize(("model", "sizes", "message"), [
+    ("segment_attention", {"segmnt": 7}, "sizes: expected names among units, segment, attention, score for "
+                                         "segment_attention, got 'segmnt'"),
+    ("repeat", {"segment": 7}, "sizes: expected none for repeat"),
+])
+def test_sizes_a_model_does_not_take_are_refused_before_fitting(model, sizes, message):
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}"):
+        Forecaster(model, LOOKBACK, HORIZON, sizes=sizes)
+
+
+def test_a_segment_that_does_not_divide_the_lookback_names_both():
+    forecaster = Forecaster("segment_attention", 30, HORIZON, sizes={"segment": 7}, epochs=1)
+    with pytest.raises(ValueError, match="^lookback: expected a multiple of the segment length 7, got 30"):
+        forecaster.fit(daily_series())
 
 
 def test_saving_again_replaces_the_forecaster(fitted, tmp_path):
@@ -423,7 +467,10 @@ def without(key):
     lambda config: json.dumps({**config, "model": "oracle"}),
     without("lookback"),
     without("standardizer"),
-], ids=["truncated", "a list", "another format", "unknown model", "no lookback", "no standardizer"])
+    lambda config: json.dumps({**config, "sizes": {"segment": 7}}),  # a size for the linear model
+    lambda config: json.dumps({**config, "sizes": [7]}),
+], ids=["truncated", "a list", "another format", "unknown model", "no lookback", "no standardizer",
+        "sizes for linear", "sizes not a dict"])
 def test_a_damaged_forecaster_json_is_a_data_error(fitted, tmp_path, damage):
     folder = fitted["linear"].save(tmp_path / "saved")
     path = folder / CONFIG_FILE

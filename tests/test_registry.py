@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 import keras
 import numpy as np
 import pytest
 
 from attention_book import baselines, metrics
 from attention_book.forecasters import NeuralForecaster
-from attention_book.registry import REGISTRY, TRAINING, build_model, evaluate, evaluate_on_task
+from attention_book.registry import REGISTRY, TRAINING, Neural, build_model, check_sizes, evaluate, evaluate_on_task
 from attention_book.rnn import HandRNN
 from attention_book.tasks import make_task
 
@@ -125,6 +127,62 @@ def test_evaluate_unknown_model_fails_before_loading_data(tmp_path):
     with pytest.raises(ValueError, match="model") as caught:
         evaluate("gru", tmp_path / "missing.csv")
     assert "missing.csv" not in str(caught.value)
+
+
+def embedding_kernel(forecaster, framed=False):
+    """The shape of the segment model's embedding kernel, (segment * C, d); the framed model holds the inner one as
+    a layer."""
+    model = forecaster.model.get_layer("segment_attention") if framed else forecaster.model
+    return tuple(model.get_layer("embedding").kernel.shape)
+
+
+def test_sizes_override_the_registered_ones_for_one_build():
+    task = make_task("seasonal_mix", 168, 24)  # 4 channels; 168 is a multiple of 24 and of 7
+    assert embedding_kernel(build_model("segment_attention", task)) == (24 * 4, 64)
+    assert embedding_kernel(build_model("segment_attention", task, sizes={"segment": 7})) == (7 * 4, 64)
+    week = build_model("segment_attention", task, sizes={"segment": 7, "units": 8}, revin="last",
+                       channel_independent=True)
+    assert embedding_kernel(week, framed=True) == (7 * 1, 8)  # one channel at a time, no covariates here
+    assert week.model.output_shape == (None, 24, 4)
+    assert REGISTRY["segment_attention"].sizes == {"units": 64, "segment": 24}  # unchanged
+    assert embedding_kernel(build_model("segment_attention", task)) == (24 * 4, 64)
+
+
+def test_every_neural_model_can_set_the_sizes_its_builder_takes_and_only_those():
+    for name, factory in REGISTRY.items():
+        if isinstance(factory, Neural):
+            assert set(factory.sizes) <= set(factory.settable), name  # the registered sizes can be overridden
+            assert check_sizes(name, dict.fromkeys(factory.settable, 1)) == dict.fromkeys(factory.settable, 1)
+    # the encoder-decoders read the calendar from the task and drop teacher forcing in the frame: not settable
+    assert REGISTRY["bahdanau"].settable == ("units", "attention", "score", "cell")
+    assert check_sizes("linear", None) == {} and check_sizes("linear", {}) == {}
+
+
+@pytest.mark.parametrize(("name", "sizes", "error", "message"), [
+    ("segment_attention", {"segmnt": 7}, ValueError,
+     "sizes: expected names among units, segment, attention, score for segment_attention, got 'segmnt'"),
+    ("bahdanau", {"calendar": True}, ValueError, "sizes: expected names among units, attention, score, cell for "
+                                                 "bahdanau, got 'calendar'"),
+    ("linear", {"units": 8}, ValueError, "sizes: expected none for linear, which has no model sizes (only the "
+                                         "neural models do), got {'units': 8}"),
+    ("lstm", [("units", 8)], TypeError, "sizes: expected a dict of model sizes such as {'units': 32}, got list"),
+    ("gru", {"units": 8}, ValueError, "model: expected one of"),
+])
+def test_sizes_a_model_does_not_take_are_one_clear_error(name, sizes, error, message):
+    task = make_task("seasonal_mix", 168, 24)
+    with pytest.raises(error, match=f"^{re.escape(message)}"):
+        build_model(name, task, sizes=sizes)
+    with pytest.raises(error, match=f"^{re.escape(message)}"):
+        evaluate(name, "no-such-file.csv", sizes=sizes)  # before any data is read
+
+
+@pytest.mark.parametrize(("sizes", "message"), [
+    ({"segment": 0}, "segment: expected an integer >= 1, got 0"),
+    ({"segment": 5}, "lookback: expected a multiple of the segment length 5, got 168"),
+])
+def test_a_size_the_builder_refuses_names_itself(sizes, message):
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}"):
+        build_model("segment_attention", make_task("seasonal_mix", 168, 24), sizes=sizes)
 
 
 def test_evaluate_on_a_synthetic_task():

@@ -48,6 +48,26 @@ def _names(text: str) -> list[str]:
     return [name.strip() for name in text.split(",") if name.strip()]
 
 
+def _sizes(text: str) -> dict:
+    """``--sizes``: ``segment=7,units=32`` -> ``{"segment": 7, "units": 32}``. A value is read as an integer, a
+    number, ``true``/``false``, or else kept as text (``score=general``); the model checks the names and values."""
+    sizes = {}
+    for pair in text.split(","):
+        name, equals, value = (part.strip() for part in pair.partition("="))
+        if not (name and equals and value) or name in sizes:
+            raise argparse.ArgumentTypeError(f"expected NAME=VALUE pairs separated by commas, each name once "
+                                             f"(e.g. segment=7,units=32), got {text!r}")
+        sizes[name] = _value(value)
+    return sizes
+
+
+def _value(text: str):
+    for read in (int, float):
+        with contextlib.suppress(ValueError):
+            return read(text)
+    return {"true": True, "false": False}.get(text.lower(), text)
+
+
 def _add_data_options(command) -> None:
     command.add_argument("--time-column", metavar="NAME",
                          help="the time column of your own CSV file (its other columns are the channels)")
@@ -84,6 +104,9 @@ def _add_model_options(command, *, lookback: int, horizon: int) -> None:
     command.add_argument("--channel-independent", action="store_true",
                          help="one model shared by all forecast channels, each read alone (with the covariates); "
                               f"neural models except {', '.join(UNFRAMED)}")
+    command.add_argument("--sizes", type=_sizes, metavar="NAME=VALUE,...",
+                         help="override a neural model's registered sizes, e.g. segment=7 for segment_attention on "
+                              "daily rows (weeks instead of days) or units=32; an unknown name lists the model's")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -144,7 +167,7 @@ def main(argv=None) -> int:
         print(f"error: {message}", file=sys.stderr)
         return DATA_ERROR
     except (ValueError, TypeError) as error:
-        print(f"error: {_as_option(str(error))}", file=sys.stderr)
+        print(f"error: {_as_option(str(error), getattr(args, 'sizes', None))}", file=sys.stderr)
         return USAGE_ERROR
     except OSError as error:
         print(f"error: {error}", file=sys.stderr)
@@ -154,14 +177,19 @@ def main(argv=None) -> int:
 
 
 #: Arguments of the package's functions that the command line sets through an option of the same name.
-OPTIONS = ("model", "revin", "channel_independent", "lookback", "horizon", "seed", "calendar", "time_column",
+OPTIONS = ("model", "revin", "channel_independent", "sizes", "lookback", "horizon", "seed", "calendar", "time_column",
            "columns", "targets", "split", "missing", "time_format", "time-column", "model_dir", "season", "step")
 
 
-def _as_option(message: str) -> str:
-    """``"lookback: expected ..."`` -> ``"--lookback: expected ..."``: name the option the reader typed."""
+def _as_option(message: str, sizes: dict | None = None) -> str:
+    """``"lookback: expected ..."`` -> ``"--lookback: expected ..."``, and ``"segment: expected ..."`` ->
+    ``"--sizes segment: expected ..."`` when --sizes set it: name the option the reader typed."""
     head, _, rest = message.partition(":")
-    return f"--{head.replace('_', '-')}:{rest}" if head in OPTIONS and rest else message
+    if not rest:
+        return message
+    if head in (sizes or {}):
+        return f"--sizes {head}:{rest}"
+    return f"--{head.replace('_', '-')}:{rest}" if head in OPTIONS else message
 
 
 def _say(args, message: str) -> None:
@@ -194,13 +222,14 @@ def _evaluate(args) -> dict:
     from .tasks import make_task
 
     registry.check_frame(args.model, args.revin, args.channel_independent)  # before reading any data
+    registry.check_sizes(args.model, args.sizes)
     task = make_task(args.data, args.lookback, args.horizon, seed=args.seed, calendar=args.calendar,
                      **_data_options(args))
     _say(args, f"{task.name}: {len(task.train.inputs)} training, {len(task.val.inputs)} validation and "
                f"{len(task.test.inputs)} test windows; fitting {args.model}")
     with _progress_on_stderr():
         return registry.evaluate_on_task(args.model, task, args.seed, verbose=_verbosity(args), revin=args.revin,
-                                         channel_independent=args.channel_independent)
+                                         channel_independent=args.channel_independent, sizes=args.sizes)
 
 
 def _read_series(args):
@@ -230,7 +259,8 @@ def _fit(args) -> dict:
 
     forecaster = Forecaster(args.model, args.lookback, args.horizon, split=args.split or DEFAULT_SPLIT,
                             season=args.season, seed=args.seed, revin=args.revin,
-                            channel_independent=args.channel_independent)  # checks them before anything is read
+                            channel_independent=args.channel_independent,
+                            sizes=args.sizes)  # checks them before anything is read
     series = _read_series(args)
     _say(args, f"fitting {args.model} (L = {args.lookback}, H = {args.horizon})")
     with _progress_on_stderr():

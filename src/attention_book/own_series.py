@@ -10,7 +10,7 @@ split, standardisation on the training rows, early stopping on the validation sp
 and test scores, in standardised units like every table of the book. :meth:`Forecaster.forecast` standardises
 the last ``lookback`` rows with the training statistics, runs the model, and undoes the standardisation for the
 target channels. :meth:`Forecaster.save` writes ``forecaster.json`` (everything but the weights: model name,
-sizes, channel and target names, step, standardiser, scores) and the weights (``model.keras`` for a neural
+frame, sizes, channel and target names, step, standardiser, scores) and the weights (``model.keras`` for a neural
 model, ``linear.npz`` for the linear one; the copying baselines have none).
 """
 
@@ -52,17 +52,20 @@ class Forecaster:
         seed: seeds the initial weights and the training.
         revin, channel_independent: put a neural model in the frame of :func:`~attention_book.frame.framed`
             (see :func:`~attention_book.registry.build_model`).
+        sizes: overrides of a neural model's registered sizes, e.g. ``{"segment": 7}`` (see
+            :func:`~attention_book.registry.check_sizes`).
         **training: overrides of the neural training settings (``epochs``, ``batch_size``, ``patience``,
             ``learning_rate``).
     """
 
     def __init__(self, model: str = "linear", lookback: int = 96, horizon: int = 24, *, split=DEFAULT_SPLIT,
                  season: int | None = None, seed: int = 0, revin: str | None = None,
-                 channel_independent: bool = False, **training):
-        from .registry import check_frame
+                 channel_independent: bool = False, sizes: dict | None = None, **training):
+        from .registry import check_frame, check_sizes
 
         check_frame(model, revin, channel_independent)
         self.name, self.revin, self.channel_independent = model, revin, channel_independent
+        self.sizes = check_sizes(model, sizes)
         self.lookback = check_int("lookback", lookback)
         self.horizon = check_int("horizon", horizon)
         self.split = split
@@ -86,7 +89,7 @@ class Forecaster:
         started = time.perf_counter()
         task = own_task(series, self.lookback, self.horizon, split=self.split, season=self.season)
         model = build_model(self.name, task, self.seed, revin=self.revin,
-                            channel_independent=self.channel_independent, **self.training)
+                            channel_independent=self.channel_independent, sizes=self.sizes, **self.training)
         model = fit_on_task(model, task, verbose)
         self.model, self.standardizer, self.season = model, task.standardizer, task.season
         self.layout = {
@@ -177,7 +180,8 @@ class Forecaster:
             weights = None
         config = {
             "format": FORMAT, "model": self.name, "revin": self.revin,
-            "channel_independent": self.channel_independent, "lookback": self.lookback, "horizon": self.horizon,
+            "channel_independent": self.channel_independent, "sizes": self.sizes, "lookback": self.lookback,
+            "horizon": self.horizon,
             "split": [str(part) if not isinstance(part, (int, float)) else part for part in self.split],
             "season": self.season, "seed": self.seed, "training": self.training, **self.layout,
             "standardizer": {"mean": self.standardizer.mean.tolist(), "std": self.standardizer.std.tolist()},
@@ -209,7 +213,8 @@ class Forecaster:
         try:
             forecaster = cls(config["model"], config["lookback"], config["horizon"], split=tuple(config["split"]),
                              season=config["season"], seed=config["seed"], revin=config.get("revin"),
-                             channel_independent=config.get("channel_independent", False), **config["training"])
+                             channel_independent=config.get("channel_independent", False),
+                             sizes=config.get("sizes"), **config["training"])
             mean, std = (np.asarray(config["standardizer"][key], dtype=np.float64) for key in ("mean", "std"))
         except (ValueError, TypeError, KeyError) as error:
             raise data.DataError(f"{path}: a value is not what a saved forecaster holds ({error})") from None

@@ -6,8 +6,10 @@ A factory takes the :class:`~attention_book.tasks.Task` and a seed and returns a
 
 from __future__ import annotations
 
+import inspect
 import os
 import time
+from collections.abc import Mapping
 
 from . import attention_rnn, baselines, metrics, pointer, rnn, seq2seq, transformer
 from .forecasters import NeuralForecaster
@@ -26,22 +28,32 @@ FRAMES = ("revin", "channel_independent")
 class Neural:
     """A registry factory for the Keras forecaster ``build(lookback, n_channels, horizon, n_outputs, **sizes)``.
 
-    Called as ``factory(task, seed, revin=None, channel_independent=False)``, it returns an unfitted
+    Called as ``factory(task, seed, revin=None, channel_independent=False, sizes=None)``, it returns an unfitted
     :class:`~attention_book.forecasters.NeuralForecaster`. ``training`` overrides entries of :data:`TRAINING`
     for this model. The seed gives the initial weights (:func:`~attention_book.session.seeded_layers`) and the
     order of the training batches, so the same seed gives the same model on every run, without reseeding anything
     outside. ``revin`` and ``channel_independent`` put the model in the frame of :func:`~attention_book.frame.framed`;
-    ``frames`` names the ones the model accepts. ``task_sizes(task)`` gives the sizes that depend on the task, and
-    ``framed_sizes`` the sizes that change when the model is framed.
+    ``frames`` names the ones the model accepts. ``task_sizes`` maps a size to the function that reads it from the
+    task, and ``framed_sizes`` gives the sizes that change when the model is framed. ``sizes`` (registered here, or
+    given at the call) are the other keyword arguments of ``build``; a call's ``sizes`` override the registered
+    ones (see :attr:`settable`).
     """
 
     def __init__(self, build, training=None, *, frames=FRAMES, task_sizes=None, framed_sizes=None, **sizes):
         self.build, self.training, self.frames, self.sizes = build, training or {}, tuple(frames), sizes
-        self.task_sizes, self.framed_sizes = task_sizes, framed_sizes or {}
+        self.task_sizes, self.framed_sizes = task_sizes or {}, framed_sizes or {}
 
-    def __call__(self, task: Task, seed: int, revin: str | None = None,
-                 channel_independent: bool = False) -> NeuralForecaster:
-        build, sizes = self.build, {**self.sizes, **(self.task_sizes(task) if self.task_sizes else {})}
+    @property
+    def settable(self) -> tuple[str, ...]:
+        """The sizes a caller may set: ``build``'s keyword arguments after the four shapes, except those the
+        registry derives from the task or the frame."""
+        names = list(inspect.signature(self.build).parameters)[4:]
+        return tuple(name for name in names if name not in self.task_sizes and name not in self.framed_sizes)
+
+    def __call__(self, task: Task, seed: int, revin: str | None = None, channel_independent: bool = False,
+                 sizes: Mapping | None = None) -> NeuralForecaster:
+        build = self.build
+        sizes = {**self.sizes, **(sizes or {}), **{name: read(task) for name, read in self.task_sizes.items()}}
         if revin is not None or channel_independent:
             build, sizes = framed(build, revin, channel_independent), {**sizes, **self.framed_sizes}
         with seeded_layers(seed):
@@ -53,7 +65,7 @@ def seq2seq_model(attention: str, training=None, **sizes) -> Neural:
     """A registry factory for the encoder-decoder with the given ``attention``. It gives the decoder the calendar of
     the hours it forecasts when the task has calendar channels. Framed, it is trained without teacher forcing (the
     true previous values it would be fed are not normalised)."""
-    return Neural(seq2seq.seq2seq_forecaster, training, task_sizes=lambda task: {"calendar": task.calendar},
+    return Neural(seq2seq.seq2seq_forecaster, training, task_sizes={"calendar": lambda task: task.calendar},
                   framed_sizes={"teacher_forcing": False}, attention=attention, **sizes)
 
 
@@ -118,22 +130,44 @@ def check_frame(name: str, revin: str | None = None, channel_independent: bool =
                              f"({', '.join(framed_models(option))}), got {name!r}")
 
 
+def check_sizes(name: str, sizes: Mapping | None) -> dict:
+    """``sizes`` as a dict if model ``name`` can take them (:attr:`Neural.settable`; ``None`` is no sizes); else a
+    ``ValueError`` (a ``TypeError`` if ``sizes`` is not a mapping) that names the sizes the model takes."""
+    check_model_name(name)
+    if sizes is None:
+        return {}
+    if not isinstance(sizes, Mapping):
+        raise TypeError(f"sizes: expected a dict of model sizes such as {{'units': 32}}, got {type(sizes).__name__}")
+    factory = REGISTRY[name]
+    if sizes and not isinstance(factory, Neural):
+        raise ValueError(f"sizes: expected none for {name}, which has no model sizes (only the neural models do), "
+                         f"got {dict(sizes)}")
+    unknown = [key for key in sizes if not isinstance(key, str) or key not in factory.settable]
+    if unknown:
+        raise ValueError(f"sizes: expected names among {', '.join(factory.settable)} for {name}, got "
+                         f"{', '.join(map(repr, unknown))}")
+    return dict(sizes)
+
+
 def build_model(name: str, task: Task, seed: int = 0, distribution=None, *, revin: str | None = None,
-                channel_independent: bool = False, **training):
+                channel_independent: bool = False, sizes: Mapping | None = None, **training):
     """An unfitted forecaster of the registered kind ``name`` for ``task``.
 
     ``seed``: the initial weights and the order of the training batches. ``distribution``: the devices a neural
     model is built and trained on (a ``tf.distribute`` strategy, or a Keras distribution on JAX; see
     :func:`~attention_book.training.distribution_scope`). ``revin`` and ``channel_independent``: the frame of
-    :func:`~attention_book.frame.framed`, for the models that accept it (:func:`framed_models`). ``training``
-    overrides the training settings of a neural model (e.g. ``epochs=4`` to fit a time budget).
+    :func:`~attention_book.frame.framed`, for the models that accept it (:func:`framed_models`). ``sizes``
+    overrides the registered sizes of a neural model (e.g. ``{"segment": 7}``: see :func:`check_sizes`).
+    ``training`` overrides its training settings (e.g. ``epochs=4`` to fit a time budget).
     """
     check_frame(name, revin, channel_independent)
+    sizes = check_sizes(name, sizes)
+    factory = REGISTRY[name]
     with distribution_scope(distribution):
-        if revin is not None or channel_independent:
-            model = REGISTRY[name](task, seed, revin, channel_independent)
+        if isinstance(factory, Neural):
+            model = factory(task, seed, revin, channel_independent, sizes)
         else:
-            model = REGISTRY[name](task, seed)
+            model = factory(task, seed)
     if isinstance(model, NeuralForecaster):
         model.distribution = distribution
     if training:
@@ -156,12 +190,12 @@ def fit_on_task(model, task: Task, verbose: int = 0):
 
 
 def evaluate_on_task(name: str, task: Task, seed: int = 0, verbose: int = 0, *, revin: str | None = None,
-                     channel_independent: bool = False) -> dict:
-    """Fit model ``name`` (in the frame asked for: see :func:`build_model`) on the task's training windows and score
-    it on every test window (``verbose``: see :func:`fit_on_task`)."""
+                     channel_independent: bool = False, sizes: Mapping | None = None) -> dict:
+    """Fit model ``name`` (in the frame and with the sizes asked for: see :func:`build_model`) on the task's
+    training windows and score it on every test window (``verbose``: see :func:`fit_on_task`)."""
     started = time.perf_counter()
-    model = fit_on_task(build_model(name, task, seed, revin=revin, channel_independent=channel_independent), task,
-                        verbose)
+    model = build_model(name, task, seed, revin=revin, channel_independent=channel_independent, sizes=sizes)
+    model = fit_on_task(model, task, verbose)
     predictions = model.predict(task.test.inputs)
     return {
         "model": name,
@@ -178,16 +212,17 @@ def evaluate_on_task(name: str, task: Task, seed: int = 0, verbose: int = 0, *, 
 
 def evaluate(name: str, data: str | os.PathLike, lookback: int = 336, horizon: int = 96, seed: int = 0,
              calendar: bool = False, *, revin: str | None = None, channel_independent: bool = False,
-             **data_options) -> dict:
+             sizes: Mapping | None = None, **data_options) -> dict:
     """One row of a results table: ``{model, variant, data, lookback, horizon, mse, mae, windows, seconds}``.
 
-    ``seconds`` counts building the windows, fitting and predicting. ``revin`` and ``channel_independent``: see
-    :func:`build_model`. ``calendar`` and ``data_options`` (``time_column``, ``columns``, ``targets``, ``split``,
-    ``missing``, ...): see :func:`~attention_book.tasks.make_task`.
+    ``seconds`` counts building the windows, fitting and predicting. ``revin``, ``channel_independent`` and
+    ``sizes``: see :func:`build_model`. ``calendar`` and ``data_options`` (``time_column``, ``columns``,
+    ``targets``, ``split``, ``missing``, ...): see :func:`~attention_book.tasks.make_task`.
     """
     check_frame(name, revin, channel_independent)  # fail before loading any data
+    check_sizes(name, sizes)
     started = time.perf_counter()
     task = make_task(data, lookback, horizon, seed=seed, calendar=calendar, **data_options)
-    row = evaluate_on_task(name, task, seed, revin=revin, channel_independent=channel_independent)
+    row = evaluate_on_task(name, task, seed, revin=revin, channel_independent=channel_independent, sizes=sizes)
     row["seconds"] = round(time.perf_counter() - started, 3)
     return row
