@@ -60,15 +60,19 @@ class HandRNN(keras.layers.Layer):
 
     def call(self, inputs):
         check_shape("inputs", inputs.shape, size=self.input_kernel.shape[0])
-        # The input's share of every step does not depend on the state, so it is one matrix product.
+        # The input's share of a step does not depend on the state:
+        # one matrix product for all steps.
         drives = ops.matmul(inputs, self.input_kernel) + self.bias  # (B, T, d)
-        initial = ops.zeros((ops.shape(inputs)[0], self.units), dtype=drives.dtype)  # h_0 = 0
+        batch = ops.shape(inputs)[0]
+        initial = ops.zeros((batch, self.units), dtype=drives.dtype)  # h_0
 
         def step(state, drive):  # state: (B, d), drive: (B, d)
-            new_state = ops.tanh(drive + ops.matmul(state, self.recurrent_kernel))
+            recurrent = ops.matmul(state, self.recurrent_kernel)
+            new_state = ops.tanh(drive + recurrent)
             return new_state, new_state
 
-        last, states = ops.scan(step, initial, ops.transpose(drives, (1, 0, 2)))  # scan runs over time
+        over_time = ops.transpose(drives, (1, 0, 2))  # (T, B, d)
+        last, states = ops.scan(step, initial, over_time)
         return ops.transpose(states, (1, 0, 2)), last
 
     def compute_output_shape(self, input_shape):
