@@ -45,9 +45,11 @@ test: $(INSTALLED)
 	$(BIN)/python -m pytest tests notebooks --ignore=tests/browser --nbval --nbval-current-env -p no:cacheprovider \
 		$(if $(filter-out 1,$(WORKERS)),-n $(WORKERS) --dist loadscope)
 
-# The linter, configured in pyproject.toml: the package, the tests and the notebooks' code cells.
+# The linter, configured in pyproject.toml: the package, the tests and the notebooks' code cells, whose lines
+# must also fit the book's column (79 characters).
 lint: $(INSTALLED)
 	$(BIN)/ruff check src tests notebooks
+	$(BIN)/ruff check --line-length 79 notebooks
 
 # The built book (after `make book`) in headless Chromium: every page opened at 1280 pixels, checked for console
 # errors, broken images, links and anchors, code blocks that scroll sideways, launch links and untypeset math,
