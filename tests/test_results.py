@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from attention_book.results import FAIR_ETTH1, PUBLISHED_ETTH1_96, SOURCES, ResultsTable, Row
+from attention_book.results import FAIR_ETTH1, PUBLISHED_ETTH1_96, SOURCES, ResultsTable, Row, fair_by_horizon
 
 REFERENCES = Path(__file__).resolve().parents[1] / "book" / "references.bib"
 
@@ -49,6 +49,22 @@ def test_fair_rows_cover_the_four_horizons_and_grow_with_the_horizon():
         mses = [mse for _, mse, _ in sorted(scores)]
         assert mses == sorted(mses), model
     assert {model for model, scores in by_model.items() if len(scores) == 4} >= {"PatchTST", "DUET", "SegRNN"}
+
+
+def test_fair_by_horizon_holds_every_fair_row_once_and_nothing_else():
+    for metric in ("mse", "mae"):
+        table = fair_by_horizon(metric)
+        assert list(table.columns) == [96, 192, 336, 720]
+        assert table.index.names == ["model", "source"]
+        assert table.notna().sum().sum() == sum(len(rows) for rows in FAIR_ETTH1.values())
+        for horizon, rows in FAIR_ETTH1.items():
+            for row in rows:
+                assert table.loc[(row.model, SOURCES[row.source]), horizon] == getattr(row, metric)
+    models = list(fair_by_horizon().index.get_level_values("model"))
+    assert models == list(dict.fromkeys(row.model for rows in FAIR_ETTH1.values() for row in rows))
+    assert np.isnan(fair_by_horizon().loc[("DLinear", SOURCES["qiu2024tfb"]), 192])
+    with pytest.raises(ValueError, match="metric: expected 'mse' or 'mae', got 'rmse'"):
+        fair_by_horizon("rmse")
 
 
 def test_published_sources_are_in_the_bibliography():

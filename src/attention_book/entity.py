@@ -1,20 +1,20 @@
 """Recurrent entity networks (Henaff et al., 2017): several memories, and gates that decide which to update.
 
-A bank of M memory slots, each with a learned key w_j (d,) and a content h_j (d,), reads a sequence of inputs
-s_1..s_T (d,). At every step each slot decides, with a gate, how much the input concerns it, and takes that share
-of a candidate update:
+A bank of M memory slots, each with a learned key w_j (d,) and a content h_j (d,), reads a sequence of embedded
+inputs e_1..e_T (d,). At every step each slot decides, with a gate, how much the input concerns it, and takes that
+share of a candidate update (the letters of chapter 6 and ``book/notation.md``):
 
-    g_j = sigmoid(s_t . h_j + s_t . w_j + b)          the gate: does the input concern slot j? (its content or key)
-    c_j = tanh(U h_j + V w_j + W s_t)                 the candidate content
-    h_j <- h_j + g_j c_j,   h_j <- h_j / ||h_j||       update, then keep every content on the unit sphere
+    g_j = sigmoid(e_t . h_j + e_t . w_j + b)          the gate: does the input concern slot j? (its content or key)
+    h~_j = tanh(U h_j + V w_j + W e_t)                the candidate content
+    h_j <- h_j + g_j h~_j,   h_j <- h_j / ||h_j||     update, then keep every content on the unit sphere
 
 (the paper uses a parametric ReLU for the candidate; tanh keeps the update bounded). The slots start at their keys.
 
 The gate bias b is not in the paper, whose inputs (sentences) are never empty. A time series has steps at which
 nothing concerns any slot, and there, without b, every gate would be sigmoid(0) = 1/2 and every memory would be
 half rewritten. b is learned and starts at ``gate_bias`` (-3: gates start nearly shut, sigmoid(-3) = 0.05).
-At the end a query q reads the memories with attention, p = softmax_j(q . h_j), u = sum_j p_j h_j, and the output
-is R tanh(q + H u).
+At the end a query q reads the memories with attention, p = softmax_j(q . h_j), into the context
+c = sum_j p_j h_j, and the output is R tanh(q + G c).
 """
 
 from __future__ import annotations
@@ -89,7 +89,7 @@ class EntityMemory(keras.layers.Layer):
 @keras.saving.register_keras_serializable(package="attention_book")
 class EntityReadout(keras.layers.Layer):
     """Reads the memories with a query: memories (B, M, d), query (B, d) -> ``(output (B, n_outputs), weights
-    (B, M))``, p = softmax(q . h_j), u = sum_j p_j h_j, output = R tanh(q + H u)."""
+    (B, M))``: p = softmax(q . h_j), c = sum_j p_j h_j, output = R tanh(q + G c)."""
 
     def __init__(self, n_outputs: int, **kwargs):
         super().__init__(**kwargs)
@@ -99,6 +99,7 @@ class EntityReadout(keras.layers.Layer):
         width = memories_shape[-1]
         if query_shape[-1] != width:
             raise ValueError(f"query: expected width d = {width} (the memories'), got {query_shape[-1]}")
+        # G (d, d) mixes the context into the query; R, stored transposed (d, H C_out), reads the output.
         self.mix = self.add_weight(shape=(width, width), initializer="glorot_uniform", name="mix")
         self.output_kernel = self.add_weight(shape=(width, self.n_outputs), initializer="glorot_uniform",
                                              name="output_kernel")

@@ -1,9 +1,9 @@
 """Pointer networks (Vinyals et al., 2015): the attention weights are the output.
 
-An encoder reads a set or sequence of N items, (B, N, F) -> states e_1..e_N (B, N, d). A decoder then runs for
+An encoder reads a set or sequence of N items, (B, N, F) -> states v_1..v_N (B, N, d). A decoder then runs for
 ``n_steps`` steps; at step t its state h_t scores every item with the additive score of chapter 4,
 
-    u_{t,j} = w^T tanh(W_1 e_j + W_2 h_t),    p_t = softmax over the items not chosen yet,
+    z_{t,j} = w^T tanh(W_1 v_j + W_2 h_t),    p_t = softmax_j(z_{t,j}) over the items not chosen yet,
 
 and p_t *is* the prediction: a distribution over the input positions. The chosen item (the true one when
 teacher-forcing, the most probable one otherwise) becomes the decoder's next input, and it is masked out of every

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import pandas as pd
+
 from .checks import check_float
 
 
@@ -79,6 +81,21 @@ _FAIR = {  # model: (source, what to add to the note, {H: (MSE, MAE)})
 FAIR_ETTH1 = {horizon: tuple(Row(model, *scores[horizon], source, f"every test window{note}")
                              for model, (source, note, scores) in _FAIR.items() if horizon in scores)
               for horizon in (96, 192, 336, 720)}
+
+
+def fair_by_horizon(metric: str = "mse") -> pd.DataFrame:
+    """The reruns of :data:`FAIR_ETTH1` as one table: a row per model, indexed by (model, source) with the source
+    as the table names it, and a column per horizon; NaN where the source gives no number. ``metric`` is
+    ``"mse"`` or ``"mae"``."""
+    if metric not in ("mse", "mae"):
+        raise ValueError(f"metric: expected 'mse' or 'mae', got {metric!r}")
+    records = [{"model": row.model, "source": SOURCES[row.source], "horizon": horizon, metric: getattr(row, metric)}
+               for horizon, rows in FAIR_ETTH1.items() for row in rows]
+    table = pd.DataFrame(records).pivot(index=["model", "source"], columns="horizon", values=metric)
+    order = list(dict.fromkeys(record["model"] for record in records))  # the order of the source list
+    table = table.reindex(sorted(table.index, key=lambda key: order.index(key[0])))
+    table.columns.name = "horizon"
+    return table.reindex(columns=sorted(FAIR_ETTH1))
 
 
 class ResultsTable:
