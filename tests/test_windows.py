@@ -9,7 +9,14 @@ from hypothesis import strategies as st
 
 from attention_book import windows
 from attention_book.tasks import series_task
-from attention_book.windows import Standardizer, ett_borders, fraction_borders, window_arrays, window_dataset
+from attention_book.windows import (
+    Standardizer,
+    Windows,
+    ett_borders,
+    fraction_borders,
+    window_arrays,
+    window_dataset,
+)
 
 ETT_LENGTH = 17420
 
@@ -292,3 +299,17 @@ def test_own_rows_start_where_each_split_stops_borrowing_history():
 def test_own_rows_bad_arguments(borders, lookback, match):
     with pytest.raises(ValueError, match=match):
         windows.own_rows(borders, lookback)
+
+
+def test_every_keeps_every_step_th_window_from_the_first_and_rejects_a_bad_step():
+    inputs = np.arange(10 * 3 * 2, dtype=float).reshape(10, 3, 2)
+    targets = np.arange(10 * 4 * 1, dtype=float).reshape(10, 4, 1)
+    windows = Windows(inputs, targets)
+    third = windows.every(3)
+    assert isinstance(third, Windows)
+    np.testing.assert_array_equal(third.inputs, inputs[[0, 3, 6, 9]])
+    np.testing.assert_array_equal(third.targets, targets[[0, 3, 6, 9]])
+    assert windows.every(1).inputs.shape == inputs.shape
+    for bad in (0, -2, 1.5):
+        with pytest.raises((ValueError, TypeError), match="step"):
+            windows.every(bad)
